@@ -1,0 +1,228 @@
+"""Paths and the params schema: one typed object used by the CLI, the notebooks and the tests.
+
+A scenario is one YAML file in ``params/``. :func:`load_params` reads and validates it; unknown
+keys and bad values raise :class:`~workbench.errors.ParamsError` naming the key path
+(``data.columns.customer_id: ...``). ``--set key=value`` overrides use dotted keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench.errors import ParamsError
+
+#: Environment variable that points at the project folder when it cannot be found from the cwd.
+HOME_ENV = "WORKBENCH_HOME"
+
+
+def project_root() -> Path:
+    """The project folder: ``$WORKBENCH_HOME``, else the nearest parent of the cwd holding
+    ``params/`` and ``notebooks/``, else the checkout the package was installed from."""
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV]).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params").is_dir() and (folder / "notebooks").is_dir():
+            return folder
+    return Path(__file__).resolve().parents[2]
+
+
+def params_dir() -> Path:
+    return project_root() / "params"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def reports_dir() -> Path:
+    return project_root() / "reports"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataParams(_Strict):
+    """Where the transactions (and optional customer attributes) come from."""
+
+    transactions: str = Field(
+        "cdnow:master",
+        description="bundled data set ('cdnow:master', 'cdnow:sample', 'synthetic:b2b') or a file path "
+        "(CSV/Parquet/Excel), relative to the project folder",
+    )
+    customers: str | None = Field(None, description="optional customer attributes file")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="contract name -> column name in the file, e.g. {customer_id: 客户编号}"
+    )
+    customer_columns: dict[str, str] = Field(default_factory=dict, description="same, for the attributes file")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="loader options (encoding, sheet, date_format, returns policy, ...)"
+    )
+    n_customers: int = Field(5000, gt=0, description="size of a synthetic data set")
+    seed: int = Field(20261124, description="seed of a synthetic data set")
+
+    @field_validator("transactions")
+    @classmethod
+    def _known_dataset(cls, value: str) -> str:
+        if ":" in value and not Path(value).drive:
+            kind, _, name = value.partition(":")
+            if kind not in BUNDLED:
+                raise ValueError(f"unknown data set {value!r}; bundled ones: {', '.join(_bundled_names())}")
+            if name not in BUNDLED[kind]:
+                raise ValueError(f"unknown {kind} data set {name!r}; choose one of {', '.join(BUNDLED[kind])}")
+        return value
+
+
+#: Bundled data sets by family: ``family:name`` in ``data.transactions``.
+BUNDLED: dict[str, tuple[str, ...]] = {"cdnow": ("master", "sample"), "synthetic": ("b2b",)}
+
+
+def _bundled_names() -> list[str]:
+    return [f"{family}:{name}" for family, names in BUNDLED.items() for name in names]
+
+
+class Params(_Strict):
+    """One scenario: data, time frame, presentation and per-method settings."""
+
+    title: str = Field("Customer tiers", description="report title shown to stakeholders")
+    language: Literal["en", "zh"] = Field("en", description="language of labels in reports and figures")
+    data: DataParams = Field(default_factory=DataParams)
+    observation_end: dt.date | None = Field(
+        None, description="last day observed (inclusive); null = the last transaction date, reported"
+    )
+    calibration_end: dt.date | None = Field(
+        None, description="last day of the calibration period (inclusive); null = no holdout split"
+    )
+    time_unit: Literal["D", "W"] = Field("W", description="D = days, W = days / 7 (the BTYD convention)")
+    merge_same_day: bool = Field(True, description="merge purchases of one customer on one day")
+    show_customer_ids: bool = Field(False, description="show raw customer ids in reports (else pseudonyms)")
+    id_salt: str = Field("workbench", description="salt of the pseudonymised ids shown in reports")
+    timeout_seconds: int = Field(1200, gt=0, description="time limit per notebook cell")
+    notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
+    top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Params:
+        if self.calibration_end and self.observation_end and self.calibration_end >= self.observation_end:
+            raise ValueError(
+                f"calibration_end ({self.calibration_end}) must be before observation_end ({self.observation_end})"
+            )
+        return self
+
+    def digest(self) -> str:
+        """Short sha256 of the resolved params (stable key order)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+PARAMS_FIELDS = frozenset(Params.model_fields)
+
+
+def parse_params(mapping: Mapping[str, Any], source: str = "params") -> Params:
+    """Validate a mapping into :class:`Params`; errors name ``source`` and the key path."""
+    if not isinstance(mapping, Mapping):
+        raise ParamsError(f"{source}: expected a mapping of keys to values, got {type(mapping).__name__}")
+    try:
+        return Params.model_validate(dict(mapping))
+    except ValidationError as exc:
+        raise ParamsError(_explain(exc, source)) from None
+
+
+def load_params(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Params:
+    """Read a scenario YAML (a name in ``params/`` or a path) and apply dotted-key overrides."""
+    mapping = read_yaml(resolve_params_path(path)) if path is not None else {}
+    source = str(path) if path is not None else "params"
+    for key, value in (overrides or {}).items():
+        set_dotted(mapping, key, value)
+    return parse_params(mapping, source)
+
+
+def resolve_params_path(path: str | Path) -> Path:
+    """A params file by path, or by name inside ``params/`` (``default`` or ``default.yaml``)."""
+    candidate = Path(path)
+    options = [candidate, params_dir() / candidate, params_dir() / f"{candidate}.yaml"]
+    for option in options:
+        if option.is_file():
+            return option
+    known = ", ".join(sorted(p.name for p in params_dir().glob("*.yaml"))) or "none"
+    raise ParamsError(f"params file {str(path)!r} not found (files in params/: {known})")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path.name}: not valid YAML: {exc}") from None
+    if not isinstance(content, dict):
+        raise ParamsError(f"{path.name}: the top level must be a mapping of keys to values")
+    return content
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``key.sub=value`` -> (``key.sub``, value parsed as YAML: numbers, dates, booleans, lists)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ParamsError(f"--set {text!r}: expected key=value, e.g. --set time_unit=D")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def set_dotted(mapping: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``mapping['a']['b'] = value`` for ``key='a.b'``, creating intermediate mappings."""
+    parts = key.split(".")
+    node = mapping
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ParamsError(f"--set {key}: {'.'.join(parts[: i + 1])} is not a mapping")
+        node = child
+    node[parts[-1]] = value
+
+
+def notebook_params(namespace: Mapping[str, Any]) -> Params:
+    """The params of a notebook run, from its global namespace.
+
+    When the runner or ``papermill -f params/x.yaml`` injected scenario keys, those keys are the
+    scenario; otherwise the notebook's ``params_file`` parameter names the YAML to read.
+    """
+    injected = {key: namespace[key] for key in PARAMS_FIELDS if key in namespace}
+    if injected:
+        return parse_params(injected, str(namespace.get("params_file") or "injected parameters"))
+    return load_params(namespace.get("params_file") or "default.yaml")
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    lines = []
+    for error in exc.errors():
+        path = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            parent = _model_at(error["loc"][:-1])
+            allowed = ", ".join(sorted(parent.model_fields)) if parent else ""
+            message = f"unknown key (allowed: {allowed})" if allowed else "unknown key"
+        lines.append(f"{source}: {path}: {message}")
+    return "\n".join(lines)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Params
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model

@@ -1,0 +1,75 @@
+"""What notebooks show to stakeholders: escaped headings and text, privacy-safe customer tables.
+
+Customer-level tables go through :func:`customer_table`, which replaces raw ids with salted-hash
+pseudonyms unless ``params.show_customer_ids`` is true. User-supplied strings (titles, labels)
+are HTML-escaped before they reach the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+ID_COLUMN = "customer_id"
+
+
+def pseudonymise(ids: Iterable[object], salt: str) -> list[str]:
+    """Stable pseudonyms ``C-1a2b3c4d5e`` from a salted sha256 of each id."""
+    return ["C-" + hashlib.sha256(f"{salt}\x00{i}".encode("utf-8")).hexdigest()[:10] for i in ids]
+
+
+def customer_table(df: pd.DataFrame, *, show_ids: bool = False, salt: str = "workbench") -> pd.DataFrame:
+    """A copy of ``df`` whose customer ids (index or ``customer_id`` column) are pseudonymised."""
+    if show_ids:
+        return df
+    out = df.copy()
+    if out.index.name == ID_COLUMN:
+        out.index = pd.Index(pseudonymise(out.index, salt), name=ID_COLUMN)
+    if ID_COLUMN in out.columns:
+        out[ID_COLUMN] = pseudonymise(out[ID_COLUMN], salt)
+    return out
+
+
+def escape(value: object) -> str:
+    """HTML-escaped text of a user-supplied value."""
+    return html.escape(str(value), quote=True)
+
+
+def heading(title: str, subtitle: str | None = None) -> None:
+    """Show the report title (escaped) as the first thing a stakeholder reads."""
+    from IPython.display import HTML, display
+
+    sub = f"<p style='color:#555;margin-top:0'>{escape(subtitle)}</p>" if subtitle else ""
+    display(HTML(f"<h1>{escape(title)}</h1>{sub}"))
+
+
+def say(template: str, **values: object) -> None:
+    """Show a sentence (HTML template written by the notebook) with escaped values filled in."""
+    from IPython.display import HTML, display
+
+    display(HTML("<p>" + template.format(**{k: escape(v) for k, v in values.items()}) + "</p>"))
+
+
+def fmt(value: object) -> object:
+    """Numbers as people read them: 69,659 and 2,500,315.63; other values unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{value:,.2f}"
+    return value
+
+
+def table(df: pd.DataFrame, *, caption: str | None = None, index: bool = True) -> None:
+    """Show a table with readable numbers, escaped cells and an optional escaped caption."""
+    from IPython.display import HTML, display
+
+    shown = df.apply(lambda column: column.map(fmt)) if len(df) else df
+    styled = shown.to_html(escape=True, index=index, border=0, classes="wb-table", na_rep="")
+    cap = f"<p><b>{escape(caption)}</b></p>" if caption else ""
+    display(HTML(cap + styled))

@@ -1,0 +1,182 @@
+"""The run registry: run ids, run folders, manifests and ``reports/index.html``.
+
+Layout: ``reports/<notebook>/<run-id>/`` with ``report.html``, ``<notebook>.ipynb``,
+``manifest.json`` and exports; ``reports/<notebook>/latest.html`` points at the newest successful
+run; ``reports/index.html`` lists every run, newest first. A run folder is created exclusively, so
+no run ever overwrites another; the index is rebuilt from the manifests under a file lock and
+written atomically, so runs finishing at once never lose each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import html
+import json
+import os
+import secrets
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+MANIFEST = "manifest.json"
+REPORT = "report.html"
+INDEX = "index.html"
+LATEST = "latest.html"
+
+
+_clock_lock = threading.Lock()
+_last_time = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _monotonic_now() -> dt.datetime:
+    """UTC now, strictly increasing within this process (so ids of one process never tie)."""
+    global _last_time
+    with _clock_lock:
+        now = max(dt.datetime.now(dt.timezone.utc), _last_time + dt.timedelta(microseconds=1))
+        _last_time = now
+    return now
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """``20261124T195301.123456Z-3f9a1c``: sorts by UTC start time; the random tail keeps
+    ids unique when runs of different processes start in the same microsecond."""
+    now = now or _monotonic_now()
+    return f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{secrets.token_hex(3)}"
+
+
+def create_run_dir(reports: Path, notebook: str) -> tuple[str, Path]:
+    """A fresh, exclusively created run folder for ``notebook`` (never an existing one)."""
+    parent = reports / notebook
+    parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        run_id = new_run_id()
+        path = parent / run_id
+        try:
+            path.mkdir()
+        except FileExistsError:  # pragma: no cover - needs a collision of 24 random bits in one microsecond
+            continue
+        return run_id, path
+
+
+def write_json_atomic(path: Path, content: Any) -> None:
+    """Write JSON via a temporary file and rename, so readers never see half a file."""
+    write_text_atomic(path, json.dumps(content, indent=2, ensure_ascii=False, default=str))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as listed in the index: its folder and manifest."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def notebook(self) -> str:
+        return self.manifest.get("notebook", self.path.parent.name)
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.get("run_id", self.path.name)
+
+    @property
+    def status(self) -> str:
+        return self.manifest.get("status", "unknown")
+
+
+def list_runs(reports: Path) -> list[RunRecord]:
+    """Every run under ``reports``, newest first (a run still writing shows as ``running``)."""
+    runs = []
+    for manifest in reports.glob(f"*/*/{MANIFEST}"):
+        try:
+            content = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            content = {"status": "unreadable"}
+        runs.append(RunRecord(manifest.parent, content))
+    return sorted(runs, key=lambda run: run.run_id, reverse=True)
+
+
+@contextmanager
+def _locked(reports: Path) -> Iterator[None]:
+    reports.mkdir(parents=True, exist_ok=True)
+    with open(reports / ".index.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def rebuild_index(reports: Path) -> Path:
+    """Rewrite ``index.html`` and every notebook's ``latest.html`` from the manifests."""
+    with _locked(reports):
+        runs = list_runs(reports)
+        latest: dict[str, RunRecord] = {}
+        for run in runs:
+            if run.status == "succeeded" and run.notebook not in latest:
+                latest[run.notebook] = run
+        for notebook, run in latest.items():
+            target = f"{run.run_id}/{REPORT}"
+            write_text_atomic(reports / notebook / LATEST, _redirect_page(target, notebook))
+        write_text_atomic(reports / INDEX, _index_page(runs, latest))
+    return reports / INDEX
+
+
+def _redirect_page(target: str, notebook: str) -> str:
+    t = html.escape(target, quote=True)
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={t}"><title>{html.escape(notebook)} (latest)</title>'
+        f'</head><body><a href="{t}">latest {html.escape(notebook)} report</a></body></html>'
+    )
+
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:2rem;color:#222}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}
+th{background:#f4f4f4}.succeeded{color:#1a7f37}.failed{color:#cf222e;font-weight:600}
+.running{color:#9a6700}code{font-size:.85rem}
+"""
+
+
+def _index_page(runs: list[RunRecord], latest: dict[str, RunRecord]) -> str:
+    esc = html.escape
+    latest_items = "".join(
+        f'<li><a href="{esc(nb)}/{LATEST}">{esc(nb)}</a> — {esc(run.manifest.get("title", ""))}</li>'
+        for nb, run in sorted(latest.items())
+    )
+    rows = []
+    for run in runs:
+        m = run.manifest
+        link = f"{esc(run.notebook)}/{esc(run.run_id)}"
+        duration = m.get("duration_seconds")
+        rows.append(
+            "<tr>"
+            f"<td><code>{esc(run.run_id)}</code></td><td>{esc(run.notebook)}</td>"
+            f'<td class="{esc(run.status)}">{esc(run.status)}</td>'
+            f"<td>{esc(str(m.get('title', '')))}</td>"
+            f"<td><code>{esc(str(m.get('params_hash', '')))}</code></td>"
+            f"<td><code>{esc(str(m.get('data_fingerprint', ''))[:12])}</code></td>"
+            f"<td>{'' if duration is None else f'{duration:.1f} s'}</td>"
+            f'<td><a href="{link}/{REPORT}">report</a> · <a href="{link}/{MANIFEST}">manifest</a></td>'
+            "</tr>"
+        )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>workbench reports</title>'
+        f"<style>{_STYLE}</style></head><body><h1>workbench reports</h1>"
+        f"<h2>Latest</h2><ul>{latest_items or '<li>no successful run yet</li>'}</ul>"
+        "<h2>All runs (newest first)</h2><table><thead><tr><th>run</th><th>notebook</th><th>status</th>"
+        "<th>title</th><th>params</th><th>data</th><th>duration</th><th>links</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></body></html>"
+    )

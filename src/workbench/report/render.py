@@ -1,0 +1,72 @@
+"""Executed notebook -> one self-contained HTML file for stakeholders.
+
+Code is hidden (except the cell that failed, so a failed report shows what broke), cells tagged
+``remove_cell`` / ``remove_input`` / ``remove_output`` are removed, metric outputs are dropped,
+images stay embedded as data URIs, and no script, style or font is loaded from the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from workbench.report.record import METRIC_MIME
+
+#: Tags an analyst can put on cells to shape the report.
+REMOVE_CELL, REMOVE_INPUT, REMOVE_OUTPUT = "remove_cell", "remove_input", "remove_output"
+
+
+def render_html(
+    notebook: nbformat.NotebookNode,
+    *,
+    title: str,
+    footer: Mapping[str, Any] | None = None,
+    show_code: bool = False,
+) -> str:
+    """HTML of an executed notebook; ``footer`` items are shown as a run-information line."""
+    nb = prepare_for_report(notebook, show_code=show_code)
+    if footer:
+        nb.cells.append(nbformat.v4.new_markdown_cell(_footer_markdown(footer)))
+    exporter = HTMLExporter(
+        template_name="lab",
+        mathjax_url="",
+        require_js_url="",
+        mermaid_js_url="",
+        mermaid_layout_elk_js_url="",
+        embed_images=True,
+        anchor_link_text="",
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def prepare_for_report(notebook: nbformat.NotebookNode, *, show_code: bool = False) -> nbformat.NotebookNode:
+    """A copy of the notebook with report-only cells, inputs and outputs removed."""
+    nb = copy.deepcopy(notebook)
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if REMOVE_CELL in tags:
+            continue
+        if cell.cell_type == "code":
+            failed = any(out.get("output_type") == "error" for out in cell.get("outputs", []))
+            if (not show_code and not failed) or REMOVE_INPUT in tags or "injected-parameters" in tags:
+                cell.metadata.setdefault("transient", {})["remove_source"] = True
+            if REMOVE_OUTPUT in tags:
+                cell.outputs = []
+            cell.outputs = [out for out in cell.get("outputs", []) if METRIC_MIME not in out.get("data", {})]
+            if not failed and cell.metadata.get("transient", {}).get("remove_source") and not cell.outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _footer_markdown(items: Mapping[str, Any]) -> str:
+    parts = " · ".join(f"{html.escape(str(k))}: <code>{html.escape(str(v))}</code>" for k, v in items.items())
+    return f"---\n<small>{parts}</small>"

@@ -1,0 +1,239 @@
+"""Run report notebooks with papermill into versioned, never-overwritten report folders.
+
+``run_notebook("00_data_quality", "default.yaml")`` executes the notebook with the scenario's
+params injected, writes ``reports/00_data_quality/<run-id>/`` (executed ``.ipynb``, self-contained
+``report.html``, ``manifest.json``) and rebuilds ``reports/index.html``. A failing notebook still
+gets its HTML (the failing cell shown) and a manifest with ``status: failed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata as md
+import logging
+import platform
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from workbench.config import Params, load_params, notebooks_dir, project_root, reports_dir, resolve_params_path
+from workbench.errors import WorkbenchError
+from workbench.report.record import collect_metrics
+from workbench.report.registry import MANIFEST, REPORT, create_run_dir, rebuild_index, write_json_atomic
+from workbench.report.render import render_html
+
+log = logging.getLogger("workbench.report")
+
+
+class _UnknownParameterFilter(logging.Filter):
+    """The runner injects every scenario key; notebooks declare only ``params_file``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Passed unknown parameter" not in record.getMessage()
+
+
+logging.getLogger("papermill").addFilter(_UnknownParameterFilter())
+logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+KERNEL_NAME = "python3"
+KEY_PACKAGES = (
+    "workbench", "pandas", "numpy", "scipy", "ibis-framework", "duckdb", "pyarrow", "lifelines",
+    "scikit-learn", "matplotlib", "papermill", "nbconvert", "pydantic",
+)
+
+
+@dataclass
+class RunResult:
+    """What one notebook run produced."""
+
+    notebook: str
+    run_id: str
+    path: Path
+    status: str
+    manifest: dict[str, Any] = field(repr=False)
+
+    @property
+    def report(self) -> Path:
+        return self.path / REPORT
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.notebook}: succeeded in {self.manifest['duration_seconds']:.1f} s -> {self.report}"
+        error = self.manifest.get("error") or {}
+        where = f"cell In [{error['cell']}]" if error.get("cell") is not None else "before any cell"
+        return f"{self.notebook}: FAILED at {where}: {error.get('message', 'unknown error')} -> {self.report}"
+
+
+def available_notebooks(folder: Path | None = None) -> list[str]:
+    """Report notebooks (``notebooks/NN_name.ipynb``), in their numbered order."""
+    folder = folder or notebooks_dir()
+    return sorted(p.stem for p in folder.glob("[0-9]*.ipynb"))
+
+
+def resolve_notebook(name: str | Path, folder: Path | None = None) -> Path:
+    """A notebook by path or by name in ``notebooks/`` (with or without ``.ipynb``)."""
+    folder = folder or notebooks_dir()
+    candidate = Path(name)
+    for option in (candidate, folder / candidate, folder / f"{candidate}.ipynb"):
+        if option.is_file() and option.suffix == ".ipynb":
+            return option.resolve()
+    raise WorkbenchError(f"notebook {str(name)!r} not found; available: {', '.join(available_notebooks(folder))}")
+
+
+def run_notebook(
+    notebook: str | Path,
+    params: str | Path | None = "default.yaml",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    reports: Path | None = None,
+    kernel_name: str = KERNEL_NAME,
+) -> RunResult:
+    """Execute one notebook with a scenario and register the run (see the module docstring)."""
+    path = resolve_notebook(notebook)
+    resolved = load_params(params, overrides)
+    params_file = str(resolve_params_path(params)) if params is not None else None
+    reports = Path(reports) if reports is not None else reports_dir()
+    run_id, run_dir = create_run_dir(reports, path.stem)
+    manifest = _start_manifest(path.stem, run_id, resolved, params_file, overrides)
+    write_json_atomic(run_dir / MANIFEST, manifest)
+    output = run_dir / path.name
+    started = time.monotonic()
+    error = _execute(path, output, resolved, params_file, kernel_name)
+    manifest["ended"] = _now()
+    manifest["duration_seconds"] = round(time.monotonic() - started, 3)
+    executed = _read_executed(output, path)
+    manifest["metrics"] = collect_metrics(executed)
+    manifest["status"] = "failed" if error else "succeeded"
+    manifest["error"] = error
+    html = render_html(executed, title=resolved.title, footer=_footer(manifest))
+    (run_dir / REPORT).write_text(html, encoding="utf-8")
+    write_json_atomic(run_dir / MANIFEST, manifest)
+    rebuild_index(reports)
+    result = RunResult(path.stem, run_id, run_dir, manifest["status"], manifest)
+    log.info(result.describe())
+    return result
+
+
+def run_many(
+    notebooks: Sequence[str | Path],
+    params: str | Path | None = "default.yaml",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    reports: Path | None = None,
+) -> list[RunResult]:
+    """Run notebooks one after another; a failure does not stop the others."""
+    return [run_notebook(nb, params, overrides, reports=reports) for nb in notebooks]
+
+
+def _execute(path: Path, output: Path, params: Params, params_file: str | None, kernel_name: str) -> dict | None:
+    import papermill as pm
+
+    parameters = params.model_dump(mode="json")
+    if params_file:
+        parameters["params_file"] = params_file
+    try:
+        pm.execute_notebook(
+            str(path),
+            str(output),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            cwd=str(path.parent),
+            execution_timeout=params.timeout_seconds,
+            log_output=log.isEnabledFor(logging.INFO),
+            progress_bar=False,
+            report_mode=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        return {"cell": exc.exec_count, "cell_index": exc.cell_index, "name": exc.ename, "message": exc.evalue}
+    except Exception as exc:  # kernel death, timeout, missing kernel: the run is still recorded
+        return {"cell": None, "cell_index": None, "name": type(exc).__name__, "message": str(exc)}
+    return None
+
+
+def _read_executed(output: Path, source: Path) -> nbformat.NotebookNode:
+    target = output if output.exists() else source
+    return nbformat.read(target, as_version=4)
+
+
+def _start_manifest(
+    notebook: str, run_id: str, params: Params, params_file: str | None, overrides: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    from workbench.data.sources import fingerprint
+
+    try:
+        data_fingerprint = fingerprint(params.data)
+    except WorkbenchError as exc:
+        data_fingerprint = f"unavailable: {exc}"
+    return {
+        "notebook": notebook,
+        "run_id": run_id,
+        "status": "running",
+        "title": params.title,
+        "started": _now(),
+        "ended": None,
+        "duration_seconds": None,
+        "params_file": Path(params_file).name if params_file else None,
+        "overrides": dict(overrides or {}),
+        "params": params.model_dump(mode="json"),
+        "params_hash": params.digest(),
+        "data_fingerprint": data_fingerprint,
+        "git": _git_state(),
+        "python": platform.python_version(),
+        "packages": _versions(),
+        "metrics": {},
+        "error": None,
+    }
+
+
+def _footer(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    git = manifest.get("git") or {}
+    commit = (git.get("commit") or "none")[:10] + (" (modified)" if git.get("dirty") else "")
+    return {
+        "run": manifest["run_id"],
+        "status": manifest["status"],
+        "params": manifest["params_hash"],
+        "data": str(manifest["data_fingerprint"])[:12],
+        "code": commit,
+        "workbench": manifest["packages"].get("workbench"),
+    }
+
+
+def _git_state() -> dict[str, Any]:
+    root = project_root()
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+__all__ = ["RunResult", "available_notebooks", "resolve_notebook", "run_notebook", "run_many"]

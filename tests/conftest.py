@@ -1,0 +1,79 @@
+"""Shared fixtures: the project folder, small notebooks, and report runs reused across tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
+    """Write a notebook whose first cell is a ``parameters`` cell and the rest are ``sources``."""
+    cells = [nbformat.v4.new_code_cell('params_file = "default.yaml"', metadata={"tags": ["parameters"]})]
+    for i, source in enumerate(sources):
+        cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": (tags or {}).get(i, [])}))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+PARAMS_CELL = "from workbench.config import notebook_params\nparams = notebook_params(globals())"
+
+
+@pytest.fixture
+def tiny_notebook(tmp_path: Path) -> Path:
+    """A fast notebook that reads its params, records a metric and draws a figure."""
+    return make_notebook(
+        tmp_path / "nbs" / "01_tiny.ipynb",
+        PARAMS_CELL,
+        "from workbench.report import record, heading\nheading(params.title)\nrecord('answer', 42)",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()",
+        "print('SECRET-CODE-MARKER')  # the source of this cell must not appear in the report",
+    )
+
+
+@pytest.fixture
+def failing_notebook(tmp_path: Path) -> Path:
+    """A notebook whose third code cell raises."""
+    return make_notebook(
+        tmp_path / "nbs" / "02_broken.ipynb",
+        PARAMS_CELL,
+        "x = 1",
+        "raise ValueError('deliberate failure for the test')",
+        "never = 'reached'",
+    )
+
+
+@pytest.fixture(scope="session")
+def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every shipped notebook run once through the CLI on CDNOW, in English and in Chinese."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    out = {}
+    for language, title in (("en", "CDNOW customer tiers"), ("zh", "客户分级报告 <测试>")):
+        reports = tmp_path_factory.mktemp(f"reports_{language}")
+        result = CliRunner().invoke(
+            app,
+            ["run", "--all", "-q", "--reports", str(reports), "--set", f"language={language}",
+             "--set", f"title={json.dumps(title, ensure_ascii=False)}"],
+        )
+        assert result.exit_code == 0, result.output
+        out[language] = reports
+    return out
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; fail loudly (not skip) when it is missing."""
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if not found:
+        pytest.fail("Chromium is missing: run `make system-deps` (apt-get install chromium)")
+    return found

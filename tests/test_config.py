@@ -1,0 +1,81 @@
+"""The params schema: defaults, validation messages that name the key, overrides, notebook params."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workbench.config import load_params, notebook_params, parse_override, parse_params
+from workbench.errors import ParamsError
+
+
+def test_default_scenario_is_cdnow_with_classic_split():
+    params = load_params("default.yaml")
+    assert params.data.transactions == "cdnow:master"
+    assert params.observation_end == dt.date(1998, 6, 30)
+    assert params.calibration_end == dt.date(1997, 9, 30)
+    assert params.time_unit == "W"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "fragment"),
+    [
+        ({"titel": "x"}, "titel: unknown key"),
+        ({"data": {"transaction": "cdnow:master"}}, "data.transaction: unknown key"),
+        ({"time_unit": "M"}, "time_unit"),
+        ({"language": "fr"}, "language"),
+        ({"observation_end": "not a date"}, "observation_end"),
+        ({"data": {"transactions": "cdnow:everything"}}, "unknown cdnow data set 'everything'"),
+        ({"data": {"transactions": "nosuch:thing"}}, "bundled ones: cdnow:master"),
+        ({"observation_end": "1998-01-01", "calibration_end": "1998-02-01"}, "must be before observation_end"),
+        ({"timeout_seconds": 0}, "timeout_seconds"),
+        ({"top_share": 1.5}, "top_share"),
+    ],
+)
+def test_bad_params_name_the_key(mapping, fragment):
+    with pytest.raises(ParamsError, match="scenario.yaml") as info:
+        parse_params(mapping, "scenario.yaml")
+    assert fragment in str(info.value)
+
+
+def test_unknown_key_lists_the_allowed_ones():
+    with pytest.raises(ParamsError) as info:
+        parse_params({"data": {"colums": {}}}, "x.yaml")
+    assert "allowed: columns, customer_columns" in str(info.value)
+
+
+def test_overrides_use_dotted_keys_and_yaml_values():
+    params = load_params("default.yaml", dict([parse_override("time_unit=D"), parse_override("data.seed=7")]))
+    assert params.time_unit == "D" and params.data.seed == 7
+    assert parse_override("observation_end=1998-01-31") == ("observation_end", dt.date(1998, 1, 31))
+    with pytest.raises(ParamsError, match="expected key=value"):
+        parse_override("no-equals-sign")
+
+
+def test_missing_params_file_lists_the_known_ones():
+    with pytest.raises(ParamsError, match="default.yaml"):
+        load_params("does-not-exist.yaml")
+
+
+def test_params_hash_changes_with_any_value():
+    a, b = load_params("default.yaml"), load_params("default.yaml", {"language": "zh"})
+    assert a.digest() == load_params("default.yaml").digest()
+    assert a.digest() != b.digest()
+
+
+def test_notebook_params_prefers_injected_keys_over_the_file():
+    injected = notebook_params({"params_file": "default.yaml", "title": "Injected", "time_unit": "D"})
+    assert injected.title == "Injected" and injected.time_unit == "D"
+    assert injected.observation_end is None  # injected keys are the whole scenario
+    from_file = notebook_params({"params_file": "default.yaml", "pd": object()})
+    assert from_file.title == load_params("default.yaml").title
+
+
+def test_every_shipped_params_file_validates():
+    from workbench.config import params_dir
+
+    files = sorted(params_dir().glob("*.yaml"))
+    assert files, "params/ has no scenario"
+    for path in files:
+        load_params(path)

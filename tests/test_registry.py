@@ -1,0 +1,66 @@
+"""Run ids, exclusive run folders, and the index rebuilt from manifests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+
+from workbench.report.registry import (
+    LATEST, MANIFEST, create_run_dir, list_runs, new_run_id, rebuild_index, write_json_atomic,
+)
+
+
+def test_run_ids_sort_by_time():
+    base = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    times = [base + dt.timedelta(microseconds=m) for m in (0, 1, 999_999, 1_000_000, 86_400_000_000)]
+    ids = [new_run_id(t) for t in times]
+    assert sorted(ids) == ids
+
+
+def test_run_ids_are_unique_within_one_instant():
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    ids = {new_run_id(now) for _ in range(2000)}
+    assert len(ids) == 2000
+
+
+def test_run_folders_are_created_exclusively(tmp_path: Path):
+    folders = [create_run_dir(tmp_path, "nb")[1] for _ in range(50)]
+    assert len(set(folders)) == 50 and all(f.is_dir() for f in folders)
+
+
+def _fake_run(reports: Path, notebook: str, status: str) -> Path:
+    run_id, path = create_run_dir(reports, notebook)
+    write_json_atomic(path / MANIFEST, {"notebook": notebook, "run_id": run_id, "status": status, "title": "t"})
+    return path
+
+
+def test_index_lists_runs_newest_first_and_latest_points_to_newest_success(tmp_path: Path):
+    ok_old = _fake_run(tmp_path, "00_a", "succeeded")
+    ok_new = _fake_run(tmp_path, "00_a", "succeeded")
+    failed = _fake_run(tmp_path, "00_a", "failed")
+    rebuild_index(tmp_path)
+    runs = list_runs(tmp_path)
+    assert [r.path for r in runs] == [failed, ok_new, ok_old]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.index(failed.name) < index.index(ok_new.name) < index.index(ok_old.name)
+    latest = (tmp_path / "00_a" / LATEST).read_text(encoding="utf-8")
+    assert f"{ok_new.name}/report.html" in latest and failed.name not in latest
+
+
+def test_concurrent_index_rebuilds_lose_no_run(tmp_path: Path):
+    def worker(i: int) -> None:
+        _fake_run(tmp_path, f"nb{i % 3}", "succeeded")
+        rebuild_index(tmp_path)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    manifests = list(tmp_path.glob(f"*/*/{MANIFEST}"))
+    assert len(manifests) == 24
+    for manifest in manifests:
+        assert json.loads(manifest.read_text())["run_id"] in index
