@@ -1,0 +1,723 @@
+"""Parsing, validation and reported cleaning of transactions.
+
+Two stages, each recorded step by step in a :class:`CleaningLog`:
+
+1. **Parsing** turns the user's columns into the contract types (``customer_id`` str,
+   ``timestamp`` datetime64[ns], ``amount`` float64) and screens rows whose values are missing
+   or cannot be read. File and DataFrame sources are parsed in pandas (:func:`parse_frame`:
+   currency text, date-format inference, time zones); ibis tables, whose columns are typed by
+   their engine, are parsed with ibis expressions (:func:`parse_table`).
+2. **Cleaning** (:func:`clean_table`) is one set of ibis expressions for every source: dates after
+   the observation end, exact duplicates, order ids that span customers or days, returns,
+   zero amounts and outliers. Every count is an ibis expression, so a warehouse table is cleaned
+   where it lives.
+
+Row numbers in messages and in the log are data-row numbers, counted from 1 after the header
+(the first record of a file is row 1, whatever its line number).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import numpy as np
+import pandas as pd
+
+from workbench.errors import DataError, ParamsError
+
+#: Contract columns, in output order. The first three are required.
+REQUIRED = ("customer_id", "timestamp", "amount")
+OPTIONAL = ("order_id", "quantity", "channel", "product")
+TEXT_COLUMNS = ("order_id", "channel", "product")
+
+#: Cell texts read as missing (compared case-insensitively after stripping).
+NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nat", "#n/a", "<na>"})
+
+#: Amounts at or above this absolute value are always flagged as outliers.
+HUGE_AMOUNT = 1e12
+#: Smallest inter-quartile range (in decades of log10 amount) used by the outlier fence.
+MIN_LOG_IQR = 0.1
+N_EXAMPLES = 5
+
+_CHOICES = {
+    "returns": ("net_order", "net_customer_day", "drop", "keep", "error"),
+    "zero_amounts": ("keep", "drop"),
+    "duplicates": ("drop_exact", "keep"),
+    "outliers": ("flag", "drop", "keep"),
+    "missing": ("drop", "error"),
+    "invalid": ("error", "drop"),
+    "decimal": (".", ","),
+}
+
+
+@dataclass(frozen=True)
+class CleaningOptions:
+    """Validated cleaning policies; see :func:`workbench.data.load.load_transactions`."""
+
+    observation_end: pd.Timestamp | None = None
+    returns: str = "net_order"
+    zero_amounts: str = "keep"
+    duplicates: str = "drop_exact"
+    outliers: str = "flag"
+    outlier_k: float = 3.0
+    missing: str = "drop"
+    invalid: str = "error"
+    date_format: str | None = None
+    dayfirst: bool = False
+    timezone: str = "UTC"
+    decimal: str = "."
+
+    def __post_init__(self) -> None:
+        for key, allowed in _CHOICES.items():
+            if getattr(self, key) not in allowed:
+                raise ParamsError(f"{key} must be one of {list(allowed)}, got {getattr(self, key)!r}")
+        if not (isinstance(self.outlier_k, (int, float)) and self.outlier_k > 0):
+            raise ParamsError(f"outlier_k must be a positive number, got {self.outlier_k!r}")
+        try:
+            pd.Timestamp("2000-01-01", tz=self.timezone)
+        except Exception as exc:
+            raise ParamsError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if self.observation_end is not None:
+            try:
+                end = pd.Timestamp(self.observation_end)
+            except (ValueError, TypeError) as exc:
+                raise ParamsError(f"observation_end: not a date: {self.observation_end!r}") from exc
+            if pd.isna(end):
+                raise ParamsError(f"observation_end: not a date: {self.observation_end!r}")
+            if end.tzinfo is not None:
+                end = end.tz_convert(self.timezone).tz_localize(None)
+            object.__setattr__(self, "observation_end", end)
+
+
+class CleaningLog:
+    """One row per check or cleaning step: step, column, rows, action, detail, examples.
+
+    ``labels`` maps contract names to the user's column names, so that messages name both.
+    """
+
+    COLUMNS = ("step", "column", "rows", "action", "detail", "examples")
+
+    def __init__(self, source: str, labels: dict[str, Any] | None = None):
+        self.source = source
+        self.labels = dict(labels or {})
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, step: str, column: str, rows: int, action: str, detail: str = "", examples: str = "") -> None:
+        action = action if rows or action in ("skipped", "none") else "none"
+        self.records.append(
+            {"step": step, "column": column, "rows": int(rows), "action": action, "detail": detail, "examples": examples}
+        )
+
+    def column_label(self, column: str) -> str:
+        user = self.labels.get(column)
+        if user is None or str(user) == column:
+            return f"column {column!r}"
+        return f"column {column!r} (file column {user!r})"
+
+    def error(self, column: str | None, message: str) -> DataError:
+        where = f"{self.column_label(column)}: " if column else ""
+        return DataError(f"{self.source}: {where}{message}")
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.records, columns=list(self.COLUMNS))
+        return frame.astype({"rows": "int64"})
+
+
+# ----------------------------------------------------------------------------------------------
+# value parsers (pandas)
+
+
+@dataclass
+class Parsed:
+    """A parsed column: values, empty cells, unreadable cells, values rewritten, a note."""
+
+    values: pd.Series
+    missing: pd.Series
+    invalid: pd.Series
+    converted: int = 0
+    detail: str = ""
+    mixed: dict[str, pd.Series] = field(default_factory=dict)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as stripped text: numbers without a spurious '.0', empty and NA tokens as None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, (bool, np.bool_)):
+        text = str(bool(value))
+    elif isinstance(value, (int, np.integer)):
+        text = str(int(value))
+    elif isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return None
+        text = str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(float(value))
+    else:
+        text = str(value).strip()
+    return None if text.lower() in NA_TOKENS else text
+
+
+def parse_text(s: pd.Series) -> Parsed:
+    """Ids and labels as stripped strings (object dtype): ``00001`` stays ``00001``, 7.0 becomes ``7``."""
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":
+        text = s.astype(object).where(s.notna(), None)
+        text = text.map(lambda v: v.strip() if isinstance(v, str) else None)
+        text = text.where(~text.str.lower().isin(NA_TOKENS).fillna(True), None)
+    else:
+        text = s.astype(object).map(_cell_text)
+    text = text.astype(object)
+    missing = text.isna()
+    return Parsed(text, missing, pd.Series(False, index=s.index))
+
+
+_NUMBER_RE = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_CURRENCY_RE = r"(?:US\$|HK\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|[¥￥$€£元円])"
+_SPACE_RE = r"[\s\u00a0\u2009\u202f\u3000]"
+
+
+def parse_amounts(s: pd.Series, decimal: str = ".") -> Parsed:
+    """Money as float64: thousands separators, currency symbols or codes (¥ $ € £ 元 RMB ...),
+    parentheses or a trailing minus for negatives; other text is invalid, not silently NaN."""
+    index = s.index
+    if pd.api.types.is_bool_dtype(s):
+        return Parsed(pd.Series(np.nan, index=index), s.isna(), s.notna())
+    if pd.api.types.is_numeric_dtype(s):
+        values = s.astype("float64")
+        missing = values.isna()
+        invalid = ~missing & ~np.isfinite(values.fillna(0.0))
+        return Parsed(values.where(~invalid), missing, invalid)
+    text = s.astype(object).map(_cell_text)
+    missing = text.isna()
+    values = pd.Series(np.nan, index=index, dtype="float64")
+    present = text[~missing].astype(str)
+    if decimal == ".":
+        fast = pd.to_numeric(present.where(present.str.fullmatch(_NUMBER_RE), None), errors="coerce")
+    else:
+        fast = pd.Series(np.nan, index=present.index)
+    values[fast.index] = fast
+    rest = present[fast.isna()]
+    converted = 0
+    if len(rest):
+        cleaned = _normalise_money_text(rest, decimal)
+        ok = cleaned.str.fullmatch(_NUMBER_RE).fillna(False)
+        parsed = pd.to_numeric(cleaned.where(ok, None), errors="coerce")
+        values[parsed.index] = parsed
+        converted = int(parsed.notna().sum())
+    invalid = ~missing & (values.isna() | ~np.isfinite(values.fillna(0.0)))
+    values = values.where(~invalid)
+    detail = f"{converted} values read from text with currency signs, separators or parentheses" if converted else ""
+    return Parsed(values, missing, invalid, converted, detail)
+
+
+def _normalise_money_text(text: pd.Series, decimal: str) -> pd.Series:
+    t = text.str.replace(_CURRENCY_RE, "", regex=True, flags=re.IGNORECASE).str.replace(_SPACE_RE, "", regex=True)
+    paren = t.str.fullmatch(r"\(.*\)")
+    t = t.where(~paren, "-" + t.str.slice(1, -1))
+    trailing = t.str.fullmatch(r"[^-].*-")
+    t = t.where(~trailing, "-" + t.str.slice(0, -1))
+    if decimal == ".":
+        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+        t = t.where(~grouped, t.str.replace(",", "", regex=False))
+    else:
+        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+        t = t.where(~grouped, t.str.replace(".", "", regex=False))
+        t = t.where(~t.str.fullmatch(r"[+-]?\d*,\d+"), t.str.replace(",", ".", regex=False))
+    return t
+
+
+_TIME_TZ_RE = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
+_DATE_PARTS_YMD = ["%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
+_DATE_PARTS_DMY = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y"]
+_DATE_PARTS_MDY = ["%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"]
+_DATE_PARTS_TEXT = ["%d %b %Y", "%d-%b-%Y", "%b %d %Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y"]
+_TIME_PARTS = ["", " %H:%M", " %H:%M:%S"]
+_INFER_SAMPLE = 2000
+
+
+def date_candidates(dayfirst: bool) -> list[str]:
+    """Date formats tried, in order of preference (ISO 8601 first; day-first order by ``dayfirst``)."""
+    dm = _DATE_PARTS_DMY + _DATE_PARTS_MDY if dayfirst else _DATE_PARTS_MDY + _DATE_PARTS_DMY
+    parts = _DATE_PARTS_YMD + dm + _DATE_PARTS_TEXT
+    return ["ISO8601"] + [p + t for p in parts for t in _TIME_PARTS]
+
+
+def parse_timestamps(
+    s: pd.Series, *, date_format: str | None = None, dayfirst: bool = False, timezone: str = "UTC"
+) -> Parsed:
+    """Timestamps as naive datetime64[ns].
+
+    Datetime columns pass through; integer columns are read as YYYYMMDD (CDNOW style); text is
+    read with ``date_format`` or, without it, with the one format (see :func:`date_candidates`)
+    that reads the most values. Values that another format reads are reported in ``mixed``; values
+    no format reads are ``invalid``, so no non-empty cell silently becomes NaT. Time-zone-aware
+    values are converted to ``timezone`` and the zone dropped; naive values are kept as they are.
+    """
+    index = s.index
+    no = pd.Series(False, index=index)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+        n = int(s.notna().sum())
+        return Parsed(values, s.isna(), no, n, f"{n} time-zone-aware values converted to {timezone}")
+    if pd.api.types.is_datetime64_dtype(s):
+        return Parsed(s.astype("datetime64[ns]"), s.isna(), no, detail="datetime column")
+    if pd.api.types.is_bool_dtype(s):
+        return Parsed(pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"), s.isna(), s.notna())
+    numeric = pd.api.types.is_numeric_dtype(s)
+    objects = s.astype(object)
+    is_dt = objects.map(lambda v: isinstance(v, (_dt.date, np.datetime64)) and not pd.isna(v))
+    values = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    converted = 0
+    if is_dt.any():
+        stamps = objects[is_dt].map(pd.Timestamp)
+        aware = stamps.map(lambda v: v.tzinfo is not None)
+        converted += int(aware.sum())
+        values[is_dt] = stamps.map(
+            lambda v: v.tz_convert(timezone).tz_localize(None) if v.tzinfo is not None else v
+        ).astype("datetime64[ns]")
+    text = objects.where(~is_dt, None).map(_cell_text)
+    missing = text.isna() & ~is_dt
+    present = text[text.notna()].astype(str)
+    fmt = date_format or ("%Y%m%d" if numeric else None)
+    parsed, chosen, mixed, note = _parse_date_text(present, fmt, dayfirst, timezone)
+    values[parsed.index] = parsed
+    converted += int(present.str.contains(_TIME_TZ_RE, regex=True).sum()) if len(present) else 0
+    invalid = text.notna() & values.isna()
+    mixed_masks = {f: invalid & pd.Series(index.isin(ix), index=index) for f, ix in mixed.items()}
+    detail = "; ".join(x for x in [f"format {chosen}" if chosen else "", note] if x)
+    if numeric:
+        detail += " (numbers read as YYYYMMDD)"
+    if converted:
+        detail += f"; {converted} time-zone-aware values converted to {timezone}"
+    return Parsed(values, missing, invalid, converted, detail.strip("; "), mixed_masks)
+
+
+def _parse_dates_with(text: pd.Series, fmt: str, timezone: str) -> pd.Series:
+    """Parse with one format; naive and zone-aware strings separately (pandas' ISO 8601 parser
+    would otherwise carry an offset over to the naive strings after it)."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if not len(text):
+        return out
+    text = text.str.replace(r"\s*(?:UTC|GMT)$", "+00:00", regex=True)
+    aware = text.str.contains(_TIME_TZ_RE, regex=True)
+    if (~aware).any():
+        out[~aware] = pd.to_datetime(text[~aware], format=fmt, errors="coerce").astype("datetime64[ns]")
+    if aware.any():
+        stamps = pd.to_datetime(text[aware], format=fmt, errors="coerce", utc=True)
+        out[aware] = stamps.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+    return out
+
+
+def _parse_date_text(
+    text: pd.Series, fmt: str | None, dayfirst: bool, timezone: str
+) -> tuple[pd.Series, str | None, dict[str, pd.Index], str]:
+    """(values, chosen format, {other format: index of rows it alone reads}, note)."""
+    if not len(text):
+        return pd.Series(dtype="datetime64[ns]"), fmt, {}, ""
+    uniques = pd.Series(pd.unique(text.to_numpy()))
+    if fmt is not None:
+        parsed_u = _parse_dates_with(uniques, fmt, timezone)
+        return _expand(text, uniques, parsed_u), fmt, {}, ""
+    candidates = date_candidates(dayfirst)
+    first = _parse_dates_with(uniques, candidates[0], timezone)
+    if first.notna().all():
+        return _expand(text, uniques, first), candidates[0], {}, ""
+    sample = uniques if len(uniques) <= _INFER_SAMPLE else uniques.sample(_INFER_SAMPLE, random_state=0)
+    scores = {c: _parse_dates_with(sample, c, timezone) for c in candidates}
+    best = max(candidates, key=lambda c: scores[c].notna().sum())  # first of the ties wins
+    note = ""
+    rivals = [
+        c for c in candidates
+        if c != best and scores[c].notna().sum() == scores[best].notna().sum() and not scores[c].equals(scores[best])
+    ]
+    if rivals and scores[best].notna().any():
+        note = f"ambiguous: {rivals[0]} also reads every value (dayfirst={dayfirst}); pass date_format to choose"
+    parsed_u = _parse_dates_with(uniques, best, timezone)
+    values = _expand(text, uniques, parsed_u)
+    mixed: dict[str, pd.Index] = {}
+    left = text[values.isna()]
+    for cand in candidates:
+        if cand == best or not len(left):
+            continue
+        hit = _parse_dates_with(left, cand, timezone).notna()
+        if hit.any():
+            mixed[cand] = left.index[hit]
+            left = left[~hit]
+    return values, best if parsed_u.notna().any() else None, mixed, note
+
+
+def _expand(text: pd.Series, uniques: pd.Series, parsed_u: pd.Series) -> pd.Series:
+    lookup = pd.Series(parsed_u.to_numpy(), index=uniques.to_numpy())
+    return pd.Series(lookup.reindex(text.to_numpy()).to_numpy(), index=text.index).astype("datetime64[ns]")
+
+
+# ----------------------------------------------------------------------------------------------
+# parsing stage, pandas
+
+
+def format_examples(rows: Any, values: Any) -> str:
+    """``row 3: '1997-13-01'; row 9: 'abc'`` for the first few rows."""
+    pairs = list(zip(list(rows)[:N_EXAMPLES], list(values)[:N_EXAMPLES]))
+    return "; ".join(f"row {int(r)}: {_show(v)}" for r, v in pairs)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + ")"
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return "empty"
+    if isinstance(value, (pd.Timestamp, _dt.datetime)):
+        ts = pd.Timestamp(value)
+        return str(ts.date()) if ts == ts.normalize() else str(ts)
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    return repr(value if isinstance(value, str) else str(value))
+
+
+def parse_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> pd.DataFrame:
+    """Contract columns from the user's frame (``raw`` has a ``_row`` column), screened and logged."""
+    cols = {name: raw[label] for name, label in mapping.items()}
+    parsed: dict[str, Parsed] = {}
+    for name, s in cols.items():
+        if name == "timestamp":
+            parsed[name] = parse_timestamps(s, date_format=opts.date_format, dayfirst=opts.dayfirst, timezone=opts.timezone)
+        elif name in ("amount", "quantity"):
+            parsed[name] = parse_amounts(s, opts.decimal)
+        else:
+            parsed[name] = parse_text(s)
+    rows = raw["_row"]
+    keep = pd.Series(True, index=raw.index)
+
+    blank = pd.concat([p.missing for p in parsed.values()], axis=1).all(axis=1)
+    log.add("blank_rows", "", int(blank.sum()), "dropped", "rows with every used column empty", format_examples(rows[blank], [""] * int(blank.sum())))
+    keep &= ~blank
+    if not keep.any():
+        raise log.error(None, f"no data rows: all {len(raw)} rows are empty in the used columns {list(mapping.values())}")
+    ids_missing = parsed["customer_id"].missing & keep
+    if ids_missing.sum() == keep.sum():
+        raise log.error("customer_id", f"all {int(keep.sum())} rows have an empty customer id")
+
+    def screen(mask: pd.Series, step: str, column: str, policy: str, what: str, hint: str) -> None:
+        nonlocal keep
+        mask = mask & keep
+        n = int(mask.sum())
+        examples = format_examples(rows[mask], cols[column][mask])
+        if n and policy == "error":
+            raise log.error(column, f"{n} row(s) {what}; examples: {examples} (data rows counted from 1 after the header). {hint}")
+        log.add(step, column, n, "dropped", f"rows {what}", examples)
+        keep &= ~mask
+
+    drop_hint = "Fix the file, or pass {}='drop' to drop these rows (they are reported in the log)."
+    screen(ids_missing, "missing_customer_id", "customer_id", opts.missing, "with an empty customer id", drop_hint.format("missing"))
+    ts = parsed["timestamp"]
+    screen(ts.missing, "missing_timestamp", "timestamp", opts.missing, "with an empty date", drop_hint.format("missing"))
+    if ts.mixed and (ts.invalid & keep).any():
+        raise _mixed_formats_error(log, ts, rows, cols["timestamp"], keep)
+    screen(
+        ts.invalid, "invalid_timestamp", "timestamp", opts.invalid, "with a date that cannot be read",
+        "Pass date_format (e.g. date_format='%d/%m/%Y'), fix the values, or pass invalid='drop'.",
+    )
+    log.add("date_format", "timestamp", 0, "none", ts.detail)
+    log.add("timezone", "timestamp", ts.converted, "converted", f"time-zone-aware values converted to {opts.timezone}, then made naive")
+    amt = parsed["amount"]
+    screen(amt.missing, "missing_amount", "amount", opts.missing, "with an empty amount", drop_hint.format("missing"))
+    screen(
+        amt.invalid, "invalid_amount", "amount", opts.invalid, "with an amount that is not a number",
+        f"Fix the values (decimal={opts.decimal!r}), or pass invalid='drop'.",
+    )
+    log.add("amount_text", "amount", amt.converted, "parsed", "amounts written with currency signs, thousands separators or parentheses")
+    if "quantity" in parsed:
+        screen(parsed["quantity"].invalid, "invalid_quantity", "quantity", opts.invalid, "with a quantity that is not a number", "Fix the values, or pass invalid='drop'.")
+
+    out = pd.DataFrame({"_row": rows.astype("int64")})
+    for name in (*REQUIRED, *OPTIONAL):
+        if name in parsed:
+            out[name] = parsed[name].values
+    out = out[keep.to_numpy()].reset_index(drop=True)
+    if "quantity" in out:
+        out["quantity"] = _integer_if_whole(out["quantity"])
+    return out
+
+
+def _integer_if_whole(q: pd.Series) -> pd.Series:
+    whole = q.dropna()
+    if len(whole) and (whole == np.floor(whole)).all() and whole.abs().max() < 2**53:
+        return q.astype("Int64") if q.isna().any() else q.astype("int64")
+    return q
+
+
+def _mixed_formats_error(log: CleaningLog, ts: Parsed, rows: pd.Series, raw: pd.Series, keep: pd.Series) -> DataError:
+    main = keep & ts.values.notna()
+    fmt = ts.detail.split(";")[0].removeprefix("format ")
+    parts = [f"{int(main.sum())} rows read as {fmt} (e.g. {format_examples(rows[main], raw[main]).split('; ')[0]})"]
+    for other, mask in ts.mixed.items():
+        mask = mask & keep
+        parts.append(f"{int(mask.sum())} rows only as {other} (e.g. {format_examples(rows[mask], raw[mask])})")
+    return log.error(
+        "timestamp",
+        "mixed date formats in one column: " + "; ".join(parts) + ". Make the column consistent or pass date_format "
+        "(rows in another format are then reported as unreadable).",
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# parsing stage, ibis (typed engine columns)
+
+
+def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    """Contract columns from an ibis table, with ibis expressions: ids cast to strings, dates from
+    timestamp / date / YYYYMMDD integers / ISO text, amounts from numbers or plain numeric text.
+    Rows are numbered in the engine's scan order."""
+    exprs = {"_row": (ibis.row_number() + 1).cast("int64")}
+    bad: dict[str, ibis.Value] = {}
+    for name, label in mapping.items():
+        col = t[label]
+        if name == "timestamp":
+            exprs[name], bad[name] = _ibis_timestamp(col, log, opts)
+        elif name in ("amount", "quantity"):
+            exprs[name], bad[name] = _ibis_number(col, log, name)
+        else:
+            exprs[name] = _ibis_text(col)
+    raw = t.mutate(**{f"_raw_{k}": t[v] for k, v in mapping.items()})
+    typed = raw.mutate(**exprs)
+    n_total = int(typed.count().execute())
+    if n_total == 0:
+        raise log.error(None, "the table has no rows")
+    if int(typed.filter(typed.customer_id.isnull()).count().execute()) == n_total:
+        raise log.error("customer_id", f"all {n_total} rows have an empty customer id")
+
+    def screen(table: ibis.Table, cond: ibis.Value, step: str, column: str, policy: str, what: str) -> ibis.Table:
+        hit = table.filter(cond)
+        n = int(hit.count().execute())
+        examples = ""
+        if n:
+            sample = hit.order_by("_row").limit(N_EXAMPLES).select("_row", f"_raw_{column}").execute()
+            examples = format_examples(sample["_row"], sample[f"_raw_{column}"])
+        if n and policy == "error":
+            raise log.error(column, f"{n} row(s) {what}; examples: {examples}. Fix the table or pass {'missing' if 'empty' in what else 'invalid'}='drop'.")
+        log.add(step, column, n, "dropped", f"rows {what}", examples)
+        return table.filter(~cond) if n else table
+
+    log.add("blank_rows", "", 0, "none", "not checked separately for tables")
+    typed = screen(typed, typed.customer_id.isnull(), "missing_customer_id", "customer_id", opts.missing, "with an empty customer id")
+    raw_ts = typed["_raw_timestamp"]
+    typed = screen(typed, raw_ts.isnull(), "missing_timestamp", "timestamp", opts.missing, "with an empty date")
+    typed = screen(typed, bad["timestamp"](typed), "invalid_timestamp", "timestamp", opts.invalid, "with a date that cannot be read")
+    log.add("date_format", "timestamp", 0, "none", f"engine type {t[mapping['timestamp']].type()}")
+    log.add("timezone", "timestamp", 0, "none", "engine timestamps used as stored")
+    typed = screen(typed, typed["_raw_amount"].isnull(), "missing_amount", "amount", opts.missing, "with an empty amount")
+    typed = screen(typed, bad["amount"](typed), "invalid_amount", "amount", opts.invalid, "with an amount that is not a number")
+    log.add("amount_text", "amount", 0, "none", "")
+    if "quantity" in mapping:
+        typed = screen(typed, bad["quantity"](typed), "invalid_quantity", "quantity", opts.invalid, "with a quantity that is not a number")
+    return typed.select("_row", *[c for c in (*REQUIRED, *OPTIONAL) if c in mapping])
+
+
+def _ibis_text(col: ibis.Value) -> ibis.Value:
+    typ = col.type()
+    if typ.is_floating():
+        text = ibis.ifelse(col == col.round(), col.round().cast("int64").cast("string"), col.cast("string"))
+    elif typ.is_string():
+        text = col.strip()
+    else:
+        text = col.cast("string")
+    return ibis.ifelse(text.lower().isin(sorted(NA_TOKENS)), ibis.null("string"), text)
+
+
+def _ibis_timestamp(col: ibis.Value, log: CleaningLog, opts: CleaningOptions):
+    typ = col.type()
+    if typ.is_timestamp():
+        value = col.cast(dt.Timestamp())  # a zone-aware column: the engine's cast (its session time zone)
+    elif typ.is_date():
+        value = col.cast("timestamp")
+    elif typ.is_integer() or typ.is_string():
+        text = col.cast("string").strip()
+        if typ.is_integer() or (opts.date_format == "%Y%m%d"):
+            text = ibis.ifelse(
+                text.re_search(r"^\d{8}$"), text.substr(0, 4) + "-" + text.substr(4, 2) + "-" + text.substr(6, 2), text
+            )
+        elif opts.date_format is not None:
+            raise log.error("timestamp", "date_format is only applied to files and DataFrames; cast the column in the engine")
+        value = text.try_cast("timestamp")
+    else:
+        raise log.error("timestamp", f"engine type {typ} cannot be read as a date; cast it to a timestamp")
+    return value, (lambda tbl: tbl["_raw_timestamp"].notnull() & tbl["timestamp"].isnull())
+
+
+def _ibis_number(col: ibis.Value, log: CleaningLog, name: str):
+    typ = col.type()
+    if typ.is_numeric():
+        value = col.cast("float64")
+    elif typ.is_string():
+        text = col.strip().re_replace(_CURRENCY_RE, "").re_replace(_SPACE_RE, "")
+        text = text.re_replace(r"^\((.*)\)$", "-\\1")
+        grouped = text.re_search(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+        text = ibis.ifelse(grouped, text.re_replace(",", ""), text)
+        value = ibis.ifelse(text.lower().isin(sorted(NA_TOKENS)), ibis.null("float64"), text.try_cast("float64"))
+    else:
+        raise log.error(name, f"engine type {typ} cannot be read as a number")
+    return value, (lambda tbl: tbl[f"_raw_{name}"].notnull() & tbl[name].isnull())
+
+
+# ----------------------------------------------------------------------------------------------
+# cleaning stage, ibis (all sources)
+
+
+def _record_examples(table: ibis.Table, cond: ibis.Value, extra: tuple[str, ...] = ()) -> tuple[int, str]:
+    hit = table.filter(cond)
+    n = int(hit.count().execute())
+    if not n:
+        return 0, ""
+    shown = ["_row", *[c for c in (*REQUIRED, "order_id") if c in table.columns], *extra]
+    sample = hit.order_by("_row").limit(N_EXAMPLES).select(*shown).execute()
+    records = sample.drop(columns="_row").to_dict("records")
+    return n, format_examples(sample["_row"], records)
+
+
+def clean_table(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    """Reported cleaning with ibis expressions; ``t`` has ``_row`` and contract columns."""
+    t = _after_observation_end(t, log, opts)
+    t = _exact_duplicates(t, log, opts)
+    _order_conflicts(t, log)
+    t = _returns(t, log, opts)
+    t = _zero_amounts(t, log, opts)
+    return _outliers(t, log, opts)
+
+
+def _after_observation_end(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    end = opts.observation_end
+    if end is None:
+        log.add("after_observation_end", "timestamp", 0, "skipped", "no observation_end given")
+        return t
+    whole_day = end == end.normalize()
+    cond = t.timestamp >= (end + pd.Timedelta(days=1)) if whole_day else t.timestamp > end
+    n, examples = _record_examples(t, cond)
+    shown = str(end.date()) + " (whole day included)" if whole_day else str(end)
+    log.add("after_observation_end", "timestamp", n, "dropped", f"dates after observation_end {shown}", examples)
+    return t.filter(~cond) if n else t
+
+
+def _exact_duplicates(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    content = [c for c in t.columns if c != "_row"]
+    w = ibis.window(group_by=content, order_by="_row")
+    marked = t.mutate(_copy=ibis.row_number().over(w), first_row=t._row.min().over(w))
+    cond = marked._copy > 0
+    n, examples = _record_examples(marked, cond, ("first_row",))
+    if opts.duplicates == "keep":
+        log.add("exact_duplicates", "", n, "kept", f"rows identical in {content} to an earlier row", examples)
+        return t
+    log.add("exact_duplicates", "", n, "dropped", f"rows identical in {content} to an earlier row (first_row); first kept", examples)
+    return marked.filter(~cond).drop("_copy", "first_row") if n else t
+
+
+def _order_conflicts(t: ibis.Table, log: CleaningLog) -> None:
+    if "order_id" not in t.columns:
+        log.add("order_conflicts", "order_id", 0, "skipped", "no order_id column")
+        return
+    w = ibis.window(group_by="order_id")
+    day = t.timestamp.truncate("D")
+    marked = t.mutate(_n_cust=t.customer_id.nunique().over(w), _n_days=day.nunique().over(w))
+    cond = marked.order_id.notnull() & ((marked._n_cust > 1) | (marked._n_days > 1))
+    n, examples = _record_examples(marked, cond)
+    log.add(
+        "order_conflicts", "order_id", n, "flagged",
+        "rows whose order id also appears with another customer or on another day; kept (returns net within customer + order)",
+        examples,
+    )
+
+
+def _returns(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    cond = t.amount < 0
+    n, examples = _record_examples(t, cond)
+    policy = opts.returns
+    if n and policy == "error":
+        raise log.error("amount", f"{n} row(s) with a negative amount (returns); examples: {examples}. Pass returns='net_order', 'drop' or 'keep'.")
+    if not n:
+        log.add("returns", "amount", 0, "none", f"negative amounts (returns); policy {policy!r}")
+        return t
+    if policy == "keep":
+        log.add("returns", "amount", n, "kept", "negative amounts (returns) kept as rows", examples)
+        return t
+    if policy == "drop":
+        log.add("returns", "amount", n, "dropped", "negative amounts (returns) dropped; purchases unchanged", examples)
+        return t.filter(~cond)
+    by_order = policy == "net_order" and "order_id" in t.columns
+    day_key = t.timestamp.truncate("D").cast("string")
+    key = ibis.coalesce(t.order_id, "day " + day_key) if by_order else day_key
+    keyed = t.mutate(_key=key)
+    w = ibis.window(group_by=["customer_id", "_key"])
+    keyed = keyed.mutate(_has_return=(keyed.amount < 0).any().over(w))
+    untouched = keyed.filter(~keyed._has_return).drop("_key", "_has_return")
+    hit = keyed.filter(keyed._has_return)
+    schema = t.schema()
+    aggs: dict[str, ibis.Value] = {}
+    for c in t.columns:
+        if c == "customer_id":
+            continue
+        if c in ("_row", "timestamp"):
+            aggs[c] = hit[c].min()
+        elif c in ("amount", "quantity"):
+            aggs[c] = hit[c].sum().cast(schema[c])
+        else:
+            aggs[c] = hit[c].first(order_by=hit._row)
+    merged = hit.group_by(["customer_id", "_key"]).aggregate(**aggs).select(*t.columns)
+    stats = merged.aggregate(
+        groups=merged.count(), kept=(merged.amount > 0).sum(), rows=hit.count().as_scalar()
+    ).execute().iloc[0]
+    groups, kept_groups = int(stats["groups"]), int(stats["kept"] or 0)
+    unit = "order (or customer-day when the order id is empty)" if by_order else "customer-day"
+    log.add(
+        "returns", "amount", n, "merged",
+        f"{n} negative amounts netted within their {unit}: {int(stats['rows'])} rows became {groups}, "
+        f"{kept_groups} with a positive net amount kept (earliest timestamp), {groups - kept_groups} with net <= 0 dropped",
+        examples,
+    )
+    return untouched.union(merged.filter(merged.amount > 0))
+
+
+def _zero_amounts(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    cond = t.amount == 0
+    n, examples = _record_examples(t, cond)
+    if opts.zero_amounts == "drop":
+        log.add("zero_amounts", "amount", n, "dropped", "amount exactly 0", examples)
+        return t.filter(~cond) if n else t
+    log.add("zero_amounts", "amount", n, "kept", "amount exactly 0 (kept as purchases)", examples)
+    return t
+
+
+def outlier_fence(q1: float, q3: float, k: float) -> float:
+    """Upper fence on the money scale: 10 ** (Q3 + k * max(IQR, 0.1)) of log10 positive amounts."""
+    return float(10 ** (q3 + k * max(q3 - q1, MIN_LOG_IQR)))
+
+
+def _outliers(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    pos = t.filter(t.amount > 0)
+    logs = pos.amount.log10()
+    q = pos.aggregate(q1=logs.quantile(0.25), q3=logs.quantile(0.75)).execute().iloc[0]
+    huge = t.amount.abs() >= HUGE_AMOUNT
+    if pd.isna(q["q1"]):
+        cond, rule = huge, f"|amount| >= {HUGE_AMOUNT:.0e} (no positive amounts for a fence)"
+    else:
+        fence = outlier_fence(float(q["q1"]), float(q["q3"]), opts.outlier_k)
+        cond = (t.amount > fence) | huge
+        rule = (
+            f"amount > {fence:,.2f} (log10 Q3 + {opts.outlier_k:g} x IQR of positive amounts, IQR at least "
+            f"{MIN_LOG_IQR}) or |amount| >= {HUGE_AMOUNT:.0e}"
+        )
+    n, examples = _record_examples(t, cond)
+    if opts.outliers == "drop":
+        log.add("outliers", "amount", n, "dropped", rule, examples)
+        return t.filter(~cond) if n else t
+    if opts.outliers == "keep":
+        log.add("outliers", "amount", n, "kept", rule, examples)
+        return t
+    log.add("outliers", "amount", n, "flagged", rule + "; column is_outlier", examples)
+    return t.mutate(is_outlier=cond)

@@ -1,0 +1,494 @@
+"""Load transactions from a file, a DataFrame or an ibis table, validated and cleaned with a report.
+
+The entry point is :func:`load_transactions`; the reading helpers (:func:`read_source`,
+:func:`resolve_columns`) are shared with :mod:`workbench.data.attributes`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from workbench.data.clean import (
+    OPTIONAL,
+    REQUIRED,
+    CleaningLog,
+    CleaningOptions,
+    clean_table,
+    parse_frame,
+    parse_table,
+    _integer_if_whole,
+)
+from workbench.errors import DataError, ParamsError
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_LINES = 50
+
+
+@dataclass
+class Transactions:
+    """Cleaned transactions with the record of every check and cleaning step.
+
+    ``data`` is a pandas DataFrame in contract columns (``customer_id`` str, ``timestamp``
+    datetime64[ns], ``amount`` float64, then whichever of ``order_id``, ``quantity``, ``channel``,
+    ``product`` the source has, and ``is_outlier`` when outliers are flagged), in the source's row
+    order; for an ibis-table source (or ``lazy=True`` on Parquet) it is a lazy ibis Table with the
+    same columns. ``log`` has one row per step: ``step``, ``column``, ``rows``, ``action``,
+    ``detail``, ``examples``.
+    """
+
+    data: pd.DataFrame | ibis.Table
+    log: pd.DataFrame
+    source: str
+    n_input_rows: int
+    n_rows: int
+    n_customers: int
+    first_date: pd.Timestamp | None
+    last_date: pd.Timestamp | None
+    observation_end: pd.Timestamp | None = None
+    columns: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lazy(self) -> bool:
+        """True when ``data`` is an ibis Table (nothing materialised yet)."""
+        return not isinstance(self.data, pd.DataFrame)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """``data`` as a pandas DataFrame (executes a lazy table; timestamps as datetime64[ns])."""
+        if not self.lazy:
+            return self.data
+        return _finish_frame(self.data.to_pandas())
+
+    def actions(self) -> pd.DataFrame:
+        """The log rows that changed or flagged data."""
+        return self.log[~self.log["action"].isin(["none", "skipped"]) & (self.log["rows"] > 0)]
+
+    def __repr__(self) -> str:
+        span = f"{_day(self.first_date)}..{_day(self.last_date)}"
+        kind = "lazy ibis table" if self.lazy else "DataFrame"
+        return (
+            f"Transactions(source={self.source!r}, rows={self.n_rows:,} of {self.n_input_rows:,} read, "
+            f"customers={self.n_customers:,}, dates {span}, {len(self.actions())} cleaning actions, {kind})"
+        )
+
+    def _repr_html_(self) -> str:
+        head = repr(self).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"<p><code>{head}</code></p>" + self.log.to_html(index=False)
+
+
+def load_transactions(
+    source: Any,
+    columns: Mapping[str, Any] | None = None,
+    *,
+    observation_end: Any = None,
+    returns: str = "net_order",
+    zero_amounts: str = "keep",
+    duplicates: str = "drop_exact",
+    outliers: str = "flag",
+    outlier_k: float = 3.0,
+    missing: str = "drop",
+    invalid: str = "error",
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    timezone: str = "UTC",
+    decimal: str = ".",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+    lazy: bool = False,
+    source_name: str | None = None,
+) -> Transactions:
+    """Read, validate and clean transactions; every check is recorded in ``result.log``.
+
+    Parameters
+    ----------
+    source
+        A path to a CSV/TSV/TXT file (delimiter and encoding detected), Parquet (``.parquet``,
+        ``.pq``) or Excel workbook (``.xlsx``, ``.xlsm``); a pandas DataFrame; or an ibis Table
+        (a warehouse table stays lazy: every count is an ibis expression).
+    columns
+        Contract name -> the source's column name, e.g. ``{"customer_id": "客户编号",
+        "timestamp": "交易日期", "amount": "金额"}``. Unmapped contract names are looked up as is
+        (then ignoring case and spaces); optional ``order_id``, ``quantity``, ``channel``,
+        ``product`` are used when present. Integer values are 0-based positions and mean the
+        text file has no header line.
+    observation_end
+        Last date of observation. A date without a time includes that whole day. Later rows are
+        dropped (reported). ``None`` (default) skips the check.
+    returns
+        Negative amounts: ``"net_order"`` (default) sums every row of an order that contains a
+        return into one row (earliest timestamp, summed amount and quantity) when there is an
+        ``order_id`` column, else (and for rows with an empty order id) within the customer and
+        calendar day; ``"net_customer_day"`` nets within customer and calendar day always.
+        Netted groups whose total is <= 0 (fully returned, or a return whose purchase is not in
+        the data) are dropped. ``"drop"`` drops the negative rows, ``"keep"`` keeps them,
+        ``"error"`` raises.
+    zero_amounts
+        ``"keep"`` (default; reported) or ``"drop"``.
+    duplicates
+        ``"drop_exact"`` (default) drops rows identical in every kept column to an earlier row;
+        ``"keep"`` only reports them.
+    outliers, outlier_k
+        Rows with ``amount > 10 ** (Q3 + k * max(IQR, 0.1))`` of log10 positive amounts
+        (``k = outlier_k``, default 3: far out on the log scale) or with ``|amount| >= 1e12``:
+        ``"flag"`` (default) adds a boolean ``is_outlier`` column, ``"drop"`` drops them,
+        ``"keep"`` only reports them.
+    missing
+        Rows with an empty customer id, date or amount: ``"drop"`` (default; reported) or
+        ``"error"``. All ids empty is always an error.
+    invalid
+        Non-empty dates or amounts that cannot be read: ``"error"`` (default; the message names
+        the rows) or ``"drop"`` (reported).
+    date_format
+        A ``strftime`` format for text dates. Without it, ISO 8601 and common formats
+        (``%Y%m%d``, ``%Y/%m/%d``, ``%d/%m/%Y``, ``%m/%d/%Y``, ``%Y年%m月%d日``, ...) are tried and
+        the one reading the most values is used; values only another format reads are an error
+        (mixed formats). Integer columns are read as YYYYMMDD.
+    dayfirst
+        Prefer day-first over month-first when both read every value (default False).
+    timezone
+        Zone-aware timestamps are converted to this zone (default ``"UTC"``) and made naive;
+        naive timestamps are kept as they are.
+    decimal
+        Decimal mark of text amounts: ``"."`` (default; ``,`` groups thousands) or ``","``.
+    encoding
+        Text encoding; by default UTF-8 (with or without BOM), then UTF-16 by its BOM, then GB18030
+        (a superset of GBK).
+    delimiter
+        Field delimiter; by default the one of ``, ; tab |`` giving a consistent field count,
+        else runs of whitespace (CDNOW style).
+    sheet
+        Excel sheet name or 0-based index; required when the workbook has several sheets.
+    lazy
+        Read Parquet lazily through ibis/DuckDB (files larger than memory); ``data`` is then an
+        ibis Table and only engine-typed columns are understood.
+    source_name
+        Name used in messages and the log (default: the file name, ``"DataFrame"`` or the table name).
+
+    Returns
+    -------
+    Transactions
+        Row numbers in messages and examples are data rows counted from 1 after the header.
+
+    Raises
+    ------
+    DataError
+        Empty file, header only, missing column, all ids empty, unreadable values (with
+        ``invalid="error"``), mixed date formats, or no usable row left; the message names the
+        source, the column, the count and up to 5 example rows.
+    """
+    opts = CleaningOptions(
+        observation_end=observation_end, returns=returns, zero_amounts=zero_amounts, duplicates=duplicates,
+        outliers=outliers, outlier_k=outlier_k, missing=missing, invalid=invalid, date_format=date_format,
+        dayfirst=dayfirst, timezone=timezone, decimal=decimal,
+    )
+    raw = read_source(
+        source, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter, lazy=lazy, source_name=source_name
+    )
+    mapping = resolve_columns(raw, columns, REQUIRED, OPTIONAL)
+    log = CleaningLog(raw.name, mapping)
+    log.add("read", "", raw.n_rows, "none", raw.detail)
+    log.add("columns", "", 0, "none", "; ".join(f"{k} <- {v!r}" for k, v in mapping.items()))
+    if isinstance(raw.data, pd.DataFrame):
+        frame = raw.data[list(dict.fromkeys(mapping.values()))].copy()
+        frame.insert(0, "_row", range(1, len(frame) + 1))
+        table = ibis.memtable(parse_frame(frame, mapping, log, opts))
+    else:
+        table = parse_table(raw.data, mapping, log, opts)
+    cleaned = clean_table(table, log, opts)
+    if raw.lazy:
+        data: pd.DataFrame | ibis.Table = cleaned.order_by("_row").drop("_row")
+        stats = cleaned.aggregate(
+            n=cleaned.count(), c=cleaned.customer_id.nunique(), lo=cleaned.timestamp.min(), hi=cleaned.timestamp.max()
+        ).to_pandas().iloc[0]
+        n_rows, n_customers, lo, hi = int(stats["n"]), int(stats["c"]), stats["lo"], stats["hi"]
+    else:
+        data = _finish_frame(cleaned.order_by("_row").drop("_row").to_pandas())
+        n_rows, n_customers = len(data), int(data["customer_id"].nunique())
+        lo, hi = (data["timestamp"].min(), data["timestamp"].max()) if n_rows else (None, None)
+    if n_rows == 0:
+        dropped = [f"{r.step} {r.rows}" for r in log.to_frame().itertuples() if r.action == "dropped" and r.rows]
+        raise log.error(None, f"no usable rows left after cleaning {raw.n_rows} rows (dropped: {', '.join(dropped)})")
+    lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+    log.add("result", "", n_rows, "none", f"{n_rows} rows, {n_customers} customers, dates {_day(lo)} to {_day(hi)}")
+    return Transactions(
+        data=data, log=log.to_frame(), source=raw.name, n_input_rows=raw.n_rows, n_rows=n_rows,
+        n_customers=n_customers, first_date=lo, last_date=hi, observation_end=opts.observation_end,
+        columns=dict(mapping),
+    )
+
+
+def _finish_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Contract dtypes after the engine: object ids, datetime64[ns], float64 amounts, int quantities."""
+    df = df.copy()
+    for c in df.columns:
+        if c == "timestamp":
+            df[c] = df[c].astype("datetime64[ns]")
+        elif c == "amount":
+            df[c] = df[c].astype("float64")
+        elif c == "quantity":
+            df[c] = _integer_if_whole(df[c].astype("float64"))
+        elif c == "is_outlier":
+            df[c] = df[c].astype(bool)
+        else:
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
+
+
+def _day(ts: Any) -> str:
+    if ts is None or pd.isna(ts):
+        return "?"
+    ts = pd.Timestamp(ts)
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
+# ----------------------------------------------------------------------------------------------
+# reading
+
+
+@dataclass
+class RawSource:
+    """A source as read: a frame with the user's columns (or an ibis Table), its name, a note."""
+
+    data: pd.DataFrame | ibis.Table
+    name: str
+    detail: str
+    n_rows: int
+    lazy: bool = False
+
+    @property
+    def columns(self) -> list[Any]:
+        return list(self.data.columns)
+
+
+def read_source(
+    source: Any,
+    *,
+    columns: Mapping[str, Any] | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    lazy: bool = False,
+    source_name: str | None = None,
+) -> RawSource:
+    """Read a path, DataFrame or ibis Table without interpreting values (text files as strings)."""
+    header = not any(isinstance(v, int) and not isinstance(v, bool) for v in (columns or {}).values())
+    if isinstance(source, pd.DataFrame):
+        name = source_name or "DataFrame"
+        if source.shape[1] == 0:
+            raise DataError(f"{name}: the DataFrame has no columns")
+        if len(source) == 0:
+            raise DataError(f"{name}: the DataFrame has no rows (columns {list(source.columns)})")
+        return RawSource(source, name, f"DataFrame, {len(source)} rows", len(source))
+    if isinstance(source, ibis.Table):
+        name = source_name or _table_name(source)
+        return RawSource(source, name, f"ibis table on {_backend_name(source)}", int(source.count().execute()), lazy=True)
+    if not isinstance(source, (str, os.PathLike)):
+        raise DataError(f"source must be a file path, a pandas DataFrame or an ibis Table, got {type(source).__name__}")
+    path = Path(source)
+    name = source_name or path.name
+    if not path.exists():
+        raise DataError(f"{name}: file not found ({path})")
+    if path.is_dir():
+        raise DataError(f"{name}: is a directory, expected a file")
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return _read_text(path, name, header=header, encoding=encoding, delimiter=delimiter)
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path, name, lazy=lazy)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, name, sheet=sheet, header=header)
+    supported = ", ".join(TEXT_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES)
+    hint = " (legacy Excel: save it as .xlsx or CSV)" if suffix == ".xls" else ""
+    raise DataError(f"{name}: unsupported file type {suffix or '(no extension)'!r}{hint}; supported: {supported}")
+
+
+def _read_text(path: Path, name: str, *, header: bool, encoding: str | None, delimiter: str | None) -> RawSource:
+    raw = path.read_bytes()
+    if not raw.strip() or not raw.lstrip(codecs.BOM_UTF8).strip():
+        raise DataError(f"{name}: the file is empty")
+    text, used = decode_text(raw, name, encoding)
+    if not text.strip():
+        raise DataError(f"{name}: the file is empty")
+    sep = delimiter or sniff_delimiter(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, header=0 if header else None, dtype=str, keep_default_na=False,
+            skip_blank_lines=True, skipinitialspace=sep != r"\s+",
+        )
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{name}: cannot split the file into columns with delimiter {sep!r}: {exc}. Pass delimiter=") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{name}: the file is empty") from exc
+    if header:
+        frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        raise DataError(f"{name}: header only, no data rows (columns {list(frame.columns)})")
+    shown = {"\t": "tab", r"\s+": "whitespace"}.get(sep, repr(sep))
+    return RawSource(frame, name, f"text, encoding {used}, delimiter {shown}, {len(frame)} rows", len(frame))
+
+
+def decode_text(raw: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
+    """(text, encoding used): the given encoding, else UTF-8 (BOM stripped), UTF-16 by BOM, GB18030."""
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataError(f"{name}: cannot decode the file as {encoding}: {exc}") from exc
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8-sig"), "utf-8 with BOM" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{name}: the file is neither UTF-8 nor GB18030/GBK text; pass encoding=") from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of ``, ; tab |`` that splits the first lines into the same number (> 1) of
+    fields (most fields wins), else ``r"\\s+"`` when whitespace does, else ``","``."""
+    lines = [ln for ln in text.splitlines() if ln.strip()][:_SNIFF_LINES]
+    best, best_fields = None, 1
+    for sep in _DELIMITERS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        if len(counts) == 1 and (n := counts.pop()) > best_fields:
+            best, best_fields = sep, n
+    if best is not None:
+        return best
+    counts = {len(ln.split()) for ln in lines}
+    if len(counts) == 1 and counts.pop() > 1:
+        return r"\s+"
+    header_counts = {sep: len(next(csv.reader([lines[0]], delimiter=sep))) for sep in _DELIMITERS}
+    sep, n = max(header_counts.items(), key=lambda kv: kv[1])
+    return sep if n > 1 else ","
+
+
+def _read_parquet(path: Path, name: str, *, lazy: bool) -> RawSource:
+    try:
+        if lazy:
+            table = ibis.read_parquet(path)
+            n = int(table.count().execute())
+            if n == 0:
+                raise DataError(f"{name}: the Parquet file has no rows (columns {table.columns})")
+            return RawSource(table, name, f"Parquet (lazy, DuckDB), {n} rows", n, lazy=True)
+        frame = pd.read_parquet(path)
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{name}: cannot read as Parquet: {exc}") from exc
+    if len(frame) == 0:
+        raise DataError(f"{name}: the Parquet file has no rows (columns {list(frame.columns)})")
+    return RawSource(frame, name, f"Parquet, {len(frame)} rows", len(frame))
+
+
+def _read_excel(path: Path, name: str, *, sheet: str | int | None, header: bool) -> RawSource:
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:
+        raise DataError(f"{name}: cannot read as an Excel workbook: {exc}") from exc
+    with book:
+        sheets = book.sheet_names
+        if sheet is None:
+            if len(sheets) > 1:
+                raise DataError(f"{name}: the workbook has {len(sheets)} sheets {sheets}; pass sheet= (a name or 0-based index)")
+            sheet = sheets[0]
+        elif isinstance(sheet, int) and not 0 <= sheet < len(sheets):
+            raise DataError(f"{name}: sheet index {sheet} out of range; sheets are {sheets}")
+        elif isinstance(sheet, str) and sheet not in sheets:
+            raise DataError(f"{name}: no sheet {sheet!r}; sheets are {sheets}")
+        sheet_name = sheets[sheet] if isinstance(sheet, int) else sheet
+        frame = book.parse(sheet_name, dtype=object, header=0 if header else None)
+    label = f"{name}[{sheet_name}]"
+    if frame.shape[1] == 0:
+        raise DataError(f"{label}: the sheet is empty")
+    if header:
+        frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) == 0:
+        raise DataError(f"{label}: header only, no data rows (columns {list(frame.columns)})")
+    return RawSource(frame, name, f"Excel sheet {sheet_name!r}, {len(frame)} rows", len(frame))
+
+
+def _table_name(table: ibis.Table) -> str:
+    try:
+        name = table.get_name()
+    except Exception:
+        return "ibis table"
+    return "ibis memtable" if name.startswith("ibis_pandas_memtable") else name
+
+
+def _backend_name(table: ibis.Table) -> str:
+    try:
+        return table.get_backend().name
+    except Exception:
+        return "the default backend"
+
+
+# ----------------------------------------------------------------------------------------------
+# column mapping
+
+
+def resolve_columns(
+    raw: RawSource,
+    columns: Mapping[str, Any] | None,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    *,
+    extra: bool = False,
+) -> dict[str, Any]:
+    """Contract name -> source column label. Mapped names must exist; unmapped required names are
+    looked up as is, then ignoring case and surrounding spaces; optional ones are used when found.
+    ``extra=True`` accepts mapping keys outside ``required + optional`` (customer attributes)."""
+    columns = dict(columns or {})
+    known = required + optional
+    unknown = [k for k in columns if k not in known]
+    if unknown and not extra:
+        raise ParamsError(f"columns: unknown key(s) {unknown}; known contract columns are {list(known)}")
+    available = raw.columns
+    mapping: dict[str, Any] = {}
+    for name in (*required, *optional, *[k for k in columns if k not in known]):
+        wanted = columns.get(name, name)
+        label = _find_column(available, wanted)
+        if label is None and (name in columns or name in required):
+            raise _missing_column_error(raw, name, wanted, available)
+        if label is not None:
+            mapping[name] = label
+    return mapping
+
+
+def _find_column(available: list[Any], wanted: Any) -> Any:
+    if wanted in available:
+        return wanted
+    if isinstance(wanted, int) and not isinstance(wanted, bool):
+        return None
+    norm = str(wanted).strip().casefold()
+    hits = [c for c in available if str(c).strip().casefold() == norm]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _missing_column_error(raw: RawSource, name: str, wanted: Any, available: list[Any]) -> DataError:
+    names = [str(c) for c in available]
+    close = difflib.get_close_matches(str(wanted), names, n=3, cutoff=0.5)
+    hint = f" Did you mean {close}?" if close else ""
+    if len(available) == 1:
+        hint += " The source has a single column: is the delimiter right (pass delimiter=)?"
+    mapped = "" if wanted == name else f" (mapped from {name!r})"
+    return DataError(
+        f"{raw.name}: column {wanted!r}{mapped} not found; available columns: {names}.{hint}"
+        + ("" if wanted != name else f" Map it with columns={{{name!r}: '<your column>'}}.")
+    )
