@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
 from workbench.data import synthetic
@@ -337,6 +339,21 @@ def test_transactions_bad_params_name_the_key(kwargs, message):
     args = {"start": "2020-01-01", "acquisition_days": 30, "observation_end": "2020-12-31", **kwargs}
     with pytest.raises(ParamsError, match=message):
         simulate_transactions(10, **args)
+
+
+positive = st.floats(1e-3, 1e3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(r=positive, alpha=positive, a=positive, b=positive, T=st.floats(0.1, 500.0), seed=st.integers(0, 2**32))
+@pytest.mark.filterwarnings("error")
+def test_draws_stay_valid_for_extreme_parameters(r, alpha, a, b, T, seed):
+    """Dropout probabilities or rates that underflow to 0 must not break the draws (no NaN, no warning)."""
+    for sim in (simulate_bgnbd(300, r, alpha, a, b, T=T, seed=seed), simulate_paretonbd(300, r, alpha, a, b, T=T, seed=seed)):
+        assert sim[["frequency", "recency", "T"]].notna().all().all()
+        assert (sim["frequency"] >= 0).all() and (sim["recency"] <= sim["T"]).all()
+        assert (sim["recency"] > 0).eq(sim["frequency"] > 0).all()
+        assert (sim["alive"] == (sim["death_time"] > sim["T"])).all()
 
 
 def test_bad_customer_count():

@@ -150,7 +150,7 @@ def _draw_bgnbd(lam: np.ndarray, p: np.ndarray, T: np.ndarray, rng: np.random.Ge
     inside (0, T] dies at t_x, one still alive dies k - m exponential gaps after T.
     """
     m = rng.poisson(lam * T)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         # inverse-cdf geometric in floats: p may underflow to 0 (k = inf) where rng.geometric fails
         k = np.maximum(np.ceil(np.log(rng.random(lam.shape[0])) / np.log1p(-p)), 1.0)
     alive = k > m
@@ -159,7 +159,7 @@ def _draw_bgnbd(lam: np.ndarray, p: np.ndarray, T: np.ndarray, rng: np.random.Ge
     death = t_x.copy()
     gaps = k[alive] - m[alive]
     finite = gaps < 1e15  # beyond that (p underflowed) the customer never drops out in practice
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         tail = np.where(finite, rng.standard_gamma(np.where(finite, gaps, 1.0)), np.inf) / lam[alive]
     death[alive] = T[alive] + tail
     return {"frequency": x, "recency": t_x, "death_time": death, "alive": alive}
@@ -167,7 +167,7 @@ def _draw_bgnbd(lam: np.ndarray, p: np.ndarray, T: np.ndarray, rng: np.random.Ge
 
 def _draw_paretonbd(lam: np.ndarray, mu: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Pareto/NBD story: lifetime ~ Exponential(mu); Poisson(lambda) purchases while alive."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # mu may underflow: lifetime inf
         death = rng.standard_exponential(lam.shape[0]) / mu
     window = np.minimum(death, T)
     x = rng.poisson(lam * window)
@@ -347,7 +347,7 @@ def simulate_transactions(
     Returns ``(transactions, truth)``:
 
     * transactions in the contract columns ``customer_id`` (str, ``"C0000001"``), ``timestamp``
-      (datetime64[ns], midnight), ``amount`` (float, CNY/USD cents rounded) and ``order_id``
+      (datetime64[ns], midnight), ``amount`` (float, rounded to cents) and ``order_id``
       (``"O000000001"``, chronological), sorted by time;
     * truth indexed by ``customer_id``: ``first_purchase``, the continuous-time summary
       (``frequency``, ``recency``, ``T``), ``n_transactions`` (rows in transactions), ``lambda``,
