@@ -391,14 +391,8 @@ def simulate_transactions(
         draw = _draw_paretonbd(lam, dropout["mu"], T, rng)
     x, t_x = draw["frequency"], draw["recency"]
 
-    # purchase rows grouped by customer: the first at 0, then the repeats, of which (given x) the
-    # first x - 1 are uniform on (0, t_x) and the last is at t_x
+    owner, times, day = _purchase_rows(x, t_x, first_offset, age_days, days_per_unit, rng)
     counts = x + 1
-    owner = np.repeat(np.arange(n), counts)
-    position = np.arange(owner.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
-    spread = np.where(position == x[owner], 1.0, rng.random(owner.shape[0]))
-    times = np.where(position == 0, 0.0, spread * t_x[owner])
-    day = first_offset[owner] + np.minimum(np.floor(times * days_per_unit), age_days[owner]).astype(np.int64)
     nu, amounts = _spend_draws(counts, money["p"], money["q"], money["v"], rng)
     chrono = np.lexsort((times, owner, day))
     ids = _customer_ids(n, id_prefix)
@@ -412,7 +406,7 @@ def simulate_transactions(
     )
     columns = {
         "first_purchase": (start_day + pd.to_timedelta(first_offset, unit="D")).astype("datetime64[ns]"),
-        "frequency": x, "recency": t_x, "T": T, "n_transactions": x + 1, "lambda": lam, **dropout,
+        "frequency": x, "recency": t_x, "T": T, "n_transactions": counts, "lambda": lam, **dropout,
         "death_time": draw["death_time"], "alive": draw["alive"],
         "nu": nu, "mean_spend": np.broadcast_to(money["p"], (n,)) / nu,
     }
@@ -423,6 +417,24 @@ def simulate_transactions(
                           axis=1)
         truth.attrs.update({"observation_end": end_day, "time_unit": time_unit, "model": model})
     return transactions, truth
+
+
+def _purchase_rows(
+    x: np.ndarray, t_x: np.ndarray, first_day: np.ndarray, age_days: np.ndarray, days_per_unit: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row per purchase, grouped by customer: (owner, time since first purchase, day offset).
+
+    The first purchase is at 0; given x repeat purchases, the first x - 1 are uniform on (0, t_x)
+    (order statistics of a Poisson process given its x-th arrival) and the last is at t_x.
+    """
+    counts = x + 1
+    owner = np.repeat(np.arange(x.shape[0]), counts)
+    position = np.arange(owner.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+    spread = np.where(position == x[owner], 1.0, rng.random(owner.shape[0]))
+    times = np.where(position == 0, 0.0, spread * t_x[owner])
+    day = first_day[owner] + np.minimum(np.floor(times * days_per_unit), age_days[owner]).astype(np.int64)
+    return owner, times, day
 
 
 def _day(name: str, value: Any) -> pd.Timestamp:
