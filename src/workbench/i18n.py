@@ -37,3 +37,8 @@ def text(key: str, language: str = "en", **values: object) -> str:
     entry = TEXT.get(key, {})
     template = entry.get(language) or entry.get("en") or key
     return template.format(**values) if values else template
+
+
+def labelled(data, language: str = "en"):
+    """A copy of a Series/DataFrame whose index labels are translated with :func:`text`."""
+    return data.rename(index=lambda key: text(str(key), language))

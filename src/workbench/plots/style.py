@@ -56,8 +56,7 @@ def use_report_style() -> None:
             "axes.titlesize": 12,
             "axes.titleweight": "bold",
             "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-            "font.family": ["sans-serif"],
-            "font.sans-serif": ["DejaVu Sans", *([family] if family else [])],
+            "font.family": ["DejaVu Sans", *([family] if family else [])],
             "axes.unicode_minus": False,
         }
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,7 +43,11 @@ def render_html(
         anchor_link_text="",
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    return _EMPTY_SCRIPT.sub("", body)
+
+
+#: The lab template leaves ``<script src="">`` where require.js and MathJax would be loaded.
+_EMPTY_SCRIPT = re.compile(r"<script src=\"\">\s*</script>")
 
 
 def prepare_for_report(notebook: nbformat.NotebookNode, *, show_code: bool = False) -> nbformat.NotebookNode:

@@ -1,0 +1,54 @@
+"""End to end: `workbench run --all` on the bundled CDNOW data into a temporary reports folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.report.run import available_notebooks
+from tests.test_runner import visible_text
+
+pytestmark = pytest.mark.notebook
+
+
+def _manifests(reports: Path) -> dict[str, dict]:
+    return {m.parent.parent.name: json.loads(m.read_text()) for m in reports.glob("*/*/manifest.json")}
+
+
+def test_every_notebook_succeeds_and_is_indexed(cdnow_reports):
+    reports = cdnow_reports["en"]
+    manifests = _manifests(reports)
+    assert set(manifests) == set(available_notebooks())
+    assert {m["status"] for m in manifests.values()} == {"succeeded"}
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for name, manifest in manifests.items():
+        assert manifest["run_id"] in index
+        assert (reports / name / "latest.html").exists()
+
+
+def test_data_quality_report_shows_the_cdnow_facts(cdnow_reports):
+    reports = cdnow_reports["en"]
+    manifest = _manifests(reports)["00_data_quality"]
+    metrics = manifest["metrics"]
+    assert metrics["transactions"] == 69_659 and metrics["customers"] == 23_570
+    assert metrics["first_date"] == "1997-01-01" and metrics["last_date"] == "1998-06-30"
+    text = visible_text((reports / "00_data_quality" / manifest["run_id"] / "report.html").read_text(encoding="utf-8"))
+    for shown in ("69,659", "23,570", "1997-01-01", "1998-06-30"):
+        assert shown in text
+
+
+def test_reports_show_no_raw_customer_ids(cdnow_reports):
+    for report in cdnow_reports["en"].glob("*/*/report.html"):
+        text = visible_text(report.read_text(encoding="utf-8"))
+        for raw_id in ("00001", "00002", "14048"):
+            assert raw_id not in text, f"{raw_id} shown in {report.parent.parent.name}"
+
+
+def test_chinese_report_figures_render_without_missing_glyphs(cdnow_reports):
+    for executed in cdnow_reports["zh"].glob("*/*/*.ipynb"):
+        nb = nbformat.read(executed, as_version=4)
+        streams = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+        assert "missing from font" not in streams and "Glyph" not in streams, executed.name
