@@ -333,6 +333,7 @@ def test_transactions_accept_per_customer_parameters():
         ({"observation_end": "not a date"}, r"observation_end"),
         ({"paretonbd": PNBD_TUPLE, "bgnbd": BG_TUPLE}, r"either bgnbd or paretonbd"),
         ({"attributes": pd.DataFrame({"x": [1, 2]})}, r"attributes must have one row per customer"),
+        ({"attributes": pd.DataFrame({"lambda": range(10)})}, r"attributes: columns \['lambda'\] clash"),
     ],
 )
 def test_transactions_bad_params_name_the_key(kwargs, message):

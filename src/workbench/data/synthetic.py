@@ -412,10 +412,12 @@ def simulate_transactions(
     }
     truth = _frame(ids, columns, {"observation_end": end_day, "time_unit": time_unit, "model": model})
     if attributes is not None:
-        extra = attributes.reset_index(drop=True).set_axis(ids)
-        truth = pd.concat([truth, extra.drop(columns=[c for c in extra if c in truth or c == "customer_id"])],
-                          axis=1)
-        truth.attrs.update({"observation_end": end_day, "time_unit": time_unit, "model": model})
+        clash = [c for c in attributes.columns if c in truth.columns or c == "customer_id"]
+        if clash:
+            raise ParamsError(f"attributes: columns {clash} clash with generated columns; rename them")
+        attrs = dict(truth.attrs)
+        truth = pd.concat([truth, attributes.reset_index(drop=True).set_axis(ids)], axis=1)
+        truth.attrs.update(attrs)
     return transactions, truth
 
 
