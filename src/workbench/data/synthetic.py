@@ -112,7 +112,7 @@ def _unpack(name: str, values: Any, keys: Sequence[str], n: int) -> dict[str, np
 
 def _customer_ids(n: int, prefix: str = "C") -> pd.Index:
     width = max(7, len(str(n)))
-    ids = np.strings.add(prefix, np.strings.zfill(np.arange(1, n + 1).astype("U"), width))
+    ids = np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype("U"), width))
     return pd.Index(ids.astype(object), name="customer_id")
 
 
@@ -451,7 +451,7 @@ def _day(name: str, value: Any) -> pd.Timestamp:
 
 def _order_ids(n: int) -> np.ndarray:
     width = max(9, len(str(n)))
-    return np.strings.add("O", np.strings.zfill(np.arange(1, n + 1).astype("U"), width)).astype(object)
+    return np.char.add("O", np.char.zfill(np.arange(1, n + 1).astype("U"), width)).astype(object)
 
 
 def make_cdnow_like(n_customers: int = 23570, seed: Seed = 1997) -> tuple[pd.DataFrame, pd.DataFrame]:
