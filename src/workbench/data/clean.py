@@ -372,6 +372,8 @@ def _show(value: Any) -> str:
         return "(" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + ")"
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return "empty"
+    if isinstance(value, str) and not value.strip():
+        return "empty"
     if isinstance(value, (pd.Timestamp, _dt.datetime)):
         ts = pd.Timestamp(value)
         return str(ts.date()) if ts == ts.normalize() else str(ts)
@@ -423,7 +425,8 @@ def parse_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, op
         raise _mixed_formats_error(log, ts, rows, cols["timestamp"], keep)
     screen(
         ts.invalid, "invalid_timestamp", "timestamp", opts.invalid, "with a date that cannot be read",
-        "Pass date_format (e.g. date_format='%d/%m/%Y'), fix the values, or pass invalid='drop'.",
+        f"Tried: {ts.detail or 'every known format'}. Pass date_format (e.g. date_format='%d/%m/%Y'), fix the values, "
+        "or pass invalid='drop'.",
     )
     log.add("date_format", "timestamp", 0, "none", ts.detail)
     log.add("timezone", "timestamp", ts.converted, "converted", f"time-zone-aware values converted to {opts.timezone}, then made naive")
@@ -623,13 +626,14 @@ def _order_conflicts(t: ibis.Table, log: CleaningLog) -> None:
         log.add("order_conflicts", "order_id", 0, "skipped", "no order_id column")
         return
     w = ibis.window(group_by="order_id")
-    day = t.timestamp.truncate("D")
-    marked = t.mutate(_n_cust=t.customer_id.nunique().over(w), _n_days=day.nunique().over(w))
+    purchase_day = ibis.ifelse(t.amount >= 0, t.timestamp.truncate("D"), ibis.null("timestamp"))
+    marked = t.mutate(_n_cust=t.customer_id.nunique().over(w), _n_days=purchase_day.nunique().over(w))
     cond = marked.order_id.notnull() & ((marked._n_cust > 1) | (marked._n_days > 1))
     n, examples = _record_examples(marked, cond)
     log.add(
         "order_conflicts", "order_id", n, "flagged",
-        "rows whose order id also appears with another customer or on another day; kept (returns net within customer + order)",
+        "rows whose order id also appears with another customer, or with purchases on another day; kept "
+        "(returns net within customer + order)",
         examples,
     )
 
