@@ -1,0 +1,450 @@
+"""The Segmenter interface shared by every segmentation method, and ScoreTiers, the adapter that
+turns any numeric column of the summary (revenue, a predicted CLV, a churn risk) into ordered tiers.
+
+A segmenter follows the scikit-learn estimator contract: ``__init__`` stores keyword
+hyper-parameters unchanged, ``fit(summary)`` validates them and learns attributes ending in ``_``,
+``assign(summary)`` returns one ordered tier per customer (best tier first). A new method is one
+subclass implementing ``_fit`` (learn, return the tier labels best first) and ``_codes`` (tier
+position per customer, 0 = best).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from sklearn.base import BaseEstimator
+
+from workbench.errors import DataError, NotFittedError, ParamsError
+
+LANGUAGES = ("en", "zh")
+TIME_UNIT_DAYS = {"D": 1.0, "W": 7.0}
+_SHARE_TOL = 1e-6
+
+
+class KeyedParamsError(ParamsError):
+    """A ParamsError about one key below the object being validated (e.g. ``tiers[1].min``).
+
+    Raised inside pydantic validators, it lets the params formatter report the full key path
+    (``tiers.schemes[2].tiers[1].min``) instead of the path of the enclosing model.
+    """
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        self.detail = message
+        super().__init__(f"{key}: {message}" if key else message)
+
+
+class Label(BaseModel):
+    """A tier label in English and Chinese."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    @classmethod
+    def of(cls, value: Any, key: str = "label") -> Label:
+        """A Label from a Label, a mapping ``{en: ..., zh: ...}`` or one string used for both."""
+        if isinstance(value, Label):
+            return value
+        if isinstance(value, str) and value:
+            return cls(en=value, zh=value)
+        if isinstance(value, Mapping):
+            try:
+                return cls.model_validate(dict(value))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                sub = ".".join(str(p) for p in err["loc"])
+                raise KeyedParamsError(f"{key}.{sub}" if sub else key, err["msg"]) from None
+        raise KeyedParamsError(key, f"a label is a string or {{en: ..., zh: ...}}, got {value!r}")
+
+    def __getitem__(self, lang: str) -> str:
+        return getattr(self, lang)
+
+
+def _label_input(value: Any) -> Any:
+    return {"en": value, "zh": value} if isinstance(value, str) else value
+
+
+LabelLike = Annotated[Label, BeforeValidator(_label_input)]
+"""A label field in params: ``{en: Diamond, zh: 钻石}`` or one string for both languages."""
+
+
+@lru_cache(maxsize=1)
+def _defaults_text() -> str:
+    return resources.files("workbench.segment").joinpath("defaults.yaml").read_text(encoding="utf-8")
+
+
+def defaults() -> dict:
+    """The shipped ``tiers:`` defaults (``segment/defaults.yaml``) as a fresh dict."""
+    return yaml.safe_load(_defaults_text())["tiers"]
+
+
+# ----------------------------------------------------------------------------- summary checks
+
+
+def check_summary(summary: Any, who: str) -> pd.DataFrame:
+    """The summary with its index named ``customer_id``; DataError when it cannot be used."""
+    if not isinstance(summary, pd.DataFrame):
+        raise DataError(f"{who}: the summary must be a pandas DataFrame, got {type(summary).__name__}")
+    data = summary
+    if data.index.name != "customer_id" and "customer_id" in data.columns:
+        data = data.set_index("customer_id")
+    if len(data) == 0:
+        raise DataError(f"{who}: the summary has no rows")
+    dup = data.index.duplicated(keep=False)
+    if dup.any():
+        examples = list(dict.fromkeys(data.index[dup]))[:5]
+        raise DataError(
+            f"summary: index customer_id has {int(dup.sum())} rows with a repeated id "
+            f"(used by {who}); e.g. {examples}"
+        )
+    if data.index.name != "customer_id":
+        data = data.rename_axis("customer_id")
+    return data
+
+
+def numeric_column(
+    data: pd.DataFrame, column: str, who: str, param: str | None = "column", allow_na: bool = False
+) -> np.ndarray:
+    """Float values of one summary column.
+
+    A missing column is a ParamsError when a parameter named it (the message lists the available
+    columns) and a DataError when the summary contract requires it; non-numeric or missing values
+    are a DataError naming the count and a few example customers.
+    """
+    if column not in data.columns:
+        available = ", ".join(map(str, data.columns))
+        if param is not None:
+            raise ParamsError(
+                f"{who}: {param}={column!r} is not a column of the summary; available: {available}"
+            )
+        raise DataError(f"summary: column {column!r} is required by {who}; available: {available}")
+    values = data[column]
+    if not pd.api.types.is_numeric_dtype(values):
+        raise DataError(
+            f"summary: column {column!r} (used by {who}) must be numeric, got dtype {values.dtype}; "
+            f"e.g. {_examples(values)}"
+        )
+    missing = values.isna()
+    if not allow_na and missing.any():
+        raise DataError(
+            f"summary: column {column!r} (used by {who}) has {int(missing.sum())} missing values; "
+            f"e.g. customers {_examples(values[missing])}"
+        )
+    return values.to_numpy(dtype=float)
+
+
+def _examples(values: pd.Series, n: int = 5) -> str:
+    return ", ".join(f"{i!s}: {v!r}" for i, v in values.head(n).items())
+
+
+def time_unit_days(data: pd.DataFrame, time_unit: str | None, who: str) -> float:
+    """Days per summary time unit, from the ``time_unit`` parameter or ``summary.attrs``."""
+    unit = time_unit if time_unit is not None else data.attrs.get("time_unit")
+    if unit is None:
+        raise ParamsError(
+            f"{who}: the summary has no attrs['time_unit'] and time_unit is not set; "
+            "pass time_unit='D' (days) or 'W' (days / 7)"
+        )
+    if unit not in TIME_UNIT_DAYS:
+        raise ParamsError(f"{who}: time_unit must be 'D' or 'W', got {unit!r}")
+    return TIME_UNIT_DAYS[unit]
+
+
+# ----------------------------------------------------------------------------- param checks
+
+
+def check_shares(shares: Sequence[float], key: str = "shares") -> np.ndarray:
+    """Positive shares, best tier first, summing to 1."""
+    arr = np.asarray(list(shares), dtype=float)
+    if arr.ndim != 1 or len(arr) < 2:
+        raise KeyedParamsError(key, f"give at least two shares (one per tier), got {list(shares)!r}")
+    for i, s in enumerate(arr):
+        if not (s > 0 and np.isfinite(s)):
+            raise KeyedParamsError(f"{key}[{i}]", f"a share must be a positive fraction, got {s!r}")
+    if abs(arr.sum() - 1) > _SHARE_TOL:
+        raise KeyedParamsError(key, f"shares sum to {arr.sum():.6g}; they must sum to 1")
+    return arr
+
+
+def check_ladder(values: Sequence[float], decreasing: bool, key: str = "thresholds") -> np.ndarray:
+    """Finite thresholds, strictly decreasing (higher is better) or strictly increasing."""
+    arr = np.asarray(list(values), dtype=float)
+    if arr.ndim != 1 or len(arr) < 1:
+        raise KeyedParamsError(key, "give at least one threshold")
+    for i, v in enumerate(arr):
+        if not np.isfinite(v):
+            raise KeyedParamsError(f"{key}[{i}]", f"a threshold must be a finite number, got {v!r}")
+        if i and (v >= arr[i - 1] if decreasing else v <= arr[i - 1]):
+            order = "decrease" if decreasing else "increase"
+            raise KeyedParamsError(
+                f"{key}[{i}]",
+                f"thresholds must strictly {order} from the best tier to the worst "
+                f"(got {v:g} after {arr[i - 1]:g})",
+            )
+    return arr
+
+
+# ----------------------------------------------------------------------------- Segmenter
+
+
+class Segmenter(BaseEstimator):
+    """Base class of every segmentation method: one ordered tier per customer, best tier first.
+
+    Subclasses declare their hyper-parameters as keyword arguments of ``__init__`` (stored
+    unchanged, always including ``name`` and ``language``) and implement ``_fit(data)``, which
+    learns from a checked summary and returns the tier labels best first, and ``_codes(data)``,
+    the tier position of every customer (0 = best).
+
+    Fitted attributes: ``tier_labels_`` (DataFrame, one row per tier, columns ``en`` and ``zh``)
+    and ``segments_`` (the profile table of the fitting summary, see
+    :func:`workbench.segment.profile.profile`).
+    """
+
+    name: str
+    language: str
+
+    # -- the public face
+    def fit(self, summary: pd.DataFrame) -> Segmenter:
+        """Learn the tiers from a summary (one row per customer); returns ``self``."""
+        self._check_language()
+        data = check_summary(summary, self._who)
+        labels = [Label.of(x, key=f"labels[{i}]") for i, x in enumerate(self._fit(data))]
+        for lang in LANGUAGES:
+            seen = [lab[lang] for lab in labels]
+            dup = sorted({x for x in seen if seen.count(x) > 1})
+            if dup:
+                raise ParamsError(f"{self._who}: tier labels must be distinct; repeated {lang} labels: {dup}")
+        self.tier_labels_ = pd.DataFrame([lab.model_dump() for lab in labels], columns=list(LANGUAGES))
+        from workbench.segment.profile import profile
+
+        self.segments_ = profile(data, self._series(self._codes(data), data.index))
+        return self
+
+    def assign(self, summary: pd.DataFrame) -> pd.Series:
+        """The tier of every customer: ordered categorical, best first, indexed by customer_id."""
+        self._check_fitted()
+        self._check_language()
+        data = check_summary(summary, self._who)
+        return self._series(self._codes(data), data.index)
+
+    def fit_assign(self, summary: pd.DataFrame) -> pd.Series:
+        """``fit(summary).assign(summary)``."""
+        return self.fit(summary).assign(summary)
+
+    @property
+    def tiers_(self) -> list[str]:
+        """The tier labels in ``language``, best first."""
+        self._check_fitted()
+        return list(self.tier_labels_[self.language])
+
+    def label(self, lang: str) -> dict[str, str]:
+        """Mapping from each tier (as returned by ``assign``) to its label in ``lang``."""
+        self._check_fitted()
+        if lang not in LANGUAGES:
+            raise ParamsError(f"{self._who}: lang must be one of {LANGUAGES}, got {lang!r}")
+        return dict(zip(self.tier_labels_[self.language], self.tier_labels_[lang], strict=True))
+
+    # -- hooks for subclasses
+    def _fit(self, data: pd.DataFrame) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- helpers
+    @property
+    def _who(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+    def _check_language(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ParamsError(f"{self._who}: language must be one of {LANGUAGES}, got {self.language!r}")
+
+    def _is_fitted(self) -> bool:
+        return hasattr(self, "tier_labels_")
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self._is_fitted()
+
+    def _check_fitted(self) -> None:
+        if not self._is_fitted():
+            raise NotFittedError(f"{self._who} is not fitted yet: call fit(summary) first")
+
+    def _series(self, codes: np.ndarray, index: pd.Index) -> pd.Series:
+        codes = np.asarray(codes, dtype=int)
+        k = len(self.tier_labels_)
+        if len(codes) and (codes.min() < 0 or codes.max() >= k):  # a bug in a subclass, not in the data
+            raise AssertionError(f"{self._who}: tier codes outside 0..{k - 1}")
+        cats = pd.Categorical.from_codes(codes, categories=list(self.tier_labels_[self.language]), ordered=True)
+        out = pd.Series(cats, index=index.rename("customer_id"), name=self.name)
+        out.attrs["tier_labels"] = {lang: list(self.tier_labels_[lang]) for lang in LANGUAGES}
+        out.attrs["language"] = self.language
+        return out
+
+    # -- display
+    def _repr_html_(self) -> str:
+        head = f"<p><strong>{html.escape(str(self.name))}</strong> <code>{html.escape(repr(self))}</code></p>"
+        if not self._is_fitted():
+            return head + "<p><em>not fitted</em></p>"
+        table = self.segments_.to_html(float_format=lambda x: f"{x:,.3g}", na_rep="")
+        return head + f"<p>{len(self.tier_labels_)} tiers, best first</p>" + table
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+
+# ----------------------------------------------------------------------------- ScoreTiers
+
+
+class ScoreTiers(Segmenter):
+    """Ordered tiers from one numeric column, by fixed thresholds or by shares of customers.
+
+    The adapter that turns any number per customer (revenue, a predicted CLV, a churn risk) into
+    tiers, so numbers-predicting models take part in comparisons as segmenters.
+
+    Parameters
+    ----------
+    column : summary column holding the value.
+    thresholds : tier boundaries, best tier first: with ``higher_is_better`` a customer is in the
+        first tier whose threshold the value reaches (``value >= t``); the last tier takes the rest,
+        so there is one tier more than thresholds. Strictly decreasing (increasing when lower is
+        better, then ``value <= t``).
+    shares : fractions of customers per tier, best first, summing to 1 (default ``(0.2, 0.3,
+        0.5)``: top 20 % / next 30 % / rest). The cut points are learned at ``fit``: a customer
+        is in tier j when the share of fitted customers strictly better than them is below the
+        cumulative share of tiers 1..j. Ties never split: equal values share a tier, so tier sizes
+        can differ from the shares when many values are equal (a tier may even be empty).
+    labels : one label per tier, best first (string or ``{en, zh}``); default labels describe the
+        cut ("Top 20%", "revenue >= 1,000").
+    higher_is_better : whether larger values are better.
+
+    Fitted attribute ``thresholds_``: the cut values (``len(tiers) - 1``) used by ``assign``.
+    """
+
+    def __init__(
+        self,
+        column: str = "revenue",
+        *,
+        thresholds: Sequence[float] | None = None,
+        shares: Sequence[float] | None = None,
+        labels: Sequence[Any] | None = None,
+        higher_is_better: bool = True,
+        name: str = "score_tiers",
+        language: str = "en",
+    ):
+        self.column = column
+        self.thresholds = thresholds
+        self.shares = shares
+        self.labels = labels
+        self.higher_is_better = higher_is_better
+        self.name = name
+        self.language = language
+
+    _DEFAULT_SHARES = (0.2, 0.3, 0.5)
+
+    def _values(self, data: pd.DataFrame) -> np.ndarray:
+        return numeric_column(data, self.column, self._who)
+
+    def _fit_values(self, data: pd.DataFrame) -> np.ndarray:
+        """Values at fit time (subclasses that learn a transformation fit it here)."""
+        return self._values(data)
+
+    def _share_weights(self, signed: np.ndarray) -> np.ndarray:
+        """What the shares are shares of: customers (each counts 1)."""
+        return np.ones_like(signed)
+
+    def _fit(self, data: pd.DataFrame) -> list[Any]:
+        if self.thresholds is not None and self.shares is not None:
+            raise ParamsError(f"{self._who}: give thresholds or shares, not both")
+        sign = 1.0 if self.higher_is_better else -1.0
+        values = self._fit_values(data)
+        try:
+            if self.thresholds is not None:
+                cuts = check_ladder(self.thresholds, decreasing=self.higher_is_better)
+                n_tiers = len(cuts) + 1
+            else:
+                shares = check_shares(self.shares if self.shares is not None else self._DEFAULT_SHARES)
+                signed = sign * values
+                cuts = sign * share_cuts(signed, shares, self._share_weights(signed), self._who)
+                n_tiers = len(shares)
+        except KeyedParamsError as exc:
+            raise ParamsError(f"{self._who}: {exc}") from None
+        self.thresholds_ = cuts
+        if self.labels is None:
+            return self._default_labels(n_tiers)
+        if len(self.labels) != n_tiers:
+            raise ParamsError(f"{self._who}: labels has {len(self.labels)} entries for {n_tiers} tiers")
+        return list(self.labels)
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:
+        sign = 1.0 if self.higher_is_better else -1.0
+        return ladder_codes(sign * self._values(data), sign * self.thresholds_)
+
+    def _default_labels(self, n_tiers: int) -> list[Label]:
+        if self.thresholds is None:
+            shares = self.shares if self.shares is not None else self._DEFAULT_SHARES
+            return share_labels(shares)
+        ge, lt = (">=", "<") if self.higher_is_better else ("<=", ">")
+        out = [Label.of(f"{self.column} {ge} {t:,g}") for t in self.thresholds_]
+        return out + [Label.of(f"{self.column} {lt} {self.thresholds_[-1]:,g}")]
+
+
+def share_labels(shares: Sequence[float]) -> list[Label]:
+    """Labels "Top 20%", "Next 30%", ..., "Bottom 50%" (前20%, 次30%, 后50%)."""
+    pct = [f"{100 * s:g}%" for s in shares]
+    out = [Label(en=f"Top {pct[0]}", zh=f"前{pct[0]}")]
+    out += [Label(en=f"Next {p}", zh=f"次{p}") for p in pct[1:-1]]
+    return out + [Label(en=f"Bottom {pct[-1]}", zh=f"后{pct[-1]}")]
+
+
+def share_cuts(values: np.ndarray, shares: np.ndarray, weights: np.ndarray, who: str) -> np.ndarray:
+    """Cut values for tiers by cumulative shares of ``weights``, higher values first.
+
+    Tier j (0-based) holds the values v for which the weight of all values strictly greater than
+    v is below ``sum(shares[:j+1]) * total``; the last tier takes the rest. Returns, for each tier
+    but the last, the smallest value it holds (non-increasing), so ``v >= cut[j]`` iff v is in a
+    tier <= j. Ties share a tier because only strictly greater values count.
+    """
+    total = float(weights.sum())
+    if not total > 0:
+        raise DataError(f"{who}: the total to share out is {total:g}; shares need a positive total")
+    order = np.argsort(values, kind="stable")
+    asc, w_asc = values[order], weights[order]
+    upto = np.concatenate([[0.0], np.cumsum(w_asc)])  # weight of the first i ascending values
+    # weight strictly above each sorted value (ties share the weight above their group)
+    above = total - upto[np.searchsorted(asc, asc, side="right")]
+    cum = np.cumsum(shares)[:-1] * total
+    tol = 1e-9 * total
+    return np.array([asc[above < c - tol].min() for c in cum])
+
+
+def ladder_codes(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Tier position per value for non-increasing ``cuts``: the first j with ``value >= cuts[j]``."""
+    # number of cuts strictly above the value
+    asc = np.asarray(cuts, dtype=float)[::-1]
+    return len(asc) - np.searchsorted(asc, values, side="right")
+
+
+__all__ = [
+    "Label",
+    "LabelLike",
+    "KeyedParamsError",
+    "Segmenter",
+    "ScoreTiers",
+    "check_summary",
+    "numeric_column",
+    "check_shares",
+    "check_ladder",
+    "share_cuts",
+    "ladder_codes",
+    "defaults",
+]

@@ -1,0 +1,108 @@
+"""Lifecycle stages: prospect, new, active, loyal, dormant, churned, by recency and frequency rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import ParamsError
+from workbench.segment.base import Label, Segmenter, numeric_column, time_unit_days
+
+#: Stages best first (engagement now), with their default labels.
+STAGES: dict[str, Label] = {
+    "loyal": Label(en="Loyal", zh="忠诚"),
+    "active": Label(en="Active", zh="活跃"),
+    "new": Label(en="New", zh="新客"),
+    "dormant": Label(en="Dormant", zh="沉睡"),
+    "churned": Label(en="Churned", zh="流失"),
+    "prospect": Label(en="Prospect", zh="潜在客户"),
+}
+
+
+class LifecycleStages(Segmenter):
+    """Lifecycle stage of each customer from time since last purchase, tenure and frequency.
+
+    Rules, first match wins (durations in days; the summary's ``T`` and ``recency`` are converted
+    with its time unit, ``attrs["time_unit"]`` or the ``time_unit`` parameter: ``"D"`` = 1 day,
+    ``"W"`` = 7 days):
+
+    1. **prospect**: no purchase yet (``n_transactions == 0``, only when that column is present;
+       their recency and T may be missing);
+    2. **churned**: time since last purchase (``T - recency``) > ``churned_after_days``;
+    3. **dormant**: time since last purchase > ``dormant_after_days``;
+    4. **new**: first purchase within the last ``new_within_days`` (``T <= new_within_days``);
+    5. **loyal**: ``frequency >= loyal_min_frequency`` repeat purchase periods;
+    6. **active**: everyone else.
+
+    Stages are ordered loyal, active, new, dormant, churned, prospect (best first). ``labels``
+    overrides stage labels, e.g. ``{"dormant": {"en": "Sleeping", "zh": "沉睡"}}``. The rules
+    are fixed, so ``fit`` only validates the parameters.
+    """
+
+    def __init__(
+        self,
+        *,
+        new_within_days: float = 90,
+        dormant_after_days: float = 180,
+        churned_after_days: float = 365,
+        loyal_min_frequency: int = 3,
+        time_unit: str | None = None,
+        labels: Mapping[str, Any] | None = None,
+        name: str = "lifecycle",
+        language: str = "en",
+    ):
+        self.new_within_days = new_within_days
+        self.dormant_after_days = dormant_after_days
+        self.churned_after_days = churned_after_days
+        self.loyal_min_frequency = loyal_min_frequency
+        self.time_unit = time_unit
+        self.labels = labels
+        self.name = name
+        self.language = language
+
+    def _fit(self, data: pd.DataFrame) -> list[Label]:
+        for key in ("new_within_days", "dormant_after_days", "churned_after_days", "loyal_min_frequency"):
+            value = getattr(self, key)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
+                raise ParamsError(f"{self._who}: {key} must be a positive number, got {value!r}")
+        if self.churned_after_days <= self.dormant_after_days:
+            raise ParamsError(
+                f"{self._who}: churned_after_days ({self.churned_after_days}) must exceed "
+                f"dormant_after_days ({self.dormant_after_days})"
+            )
+        overrides = dict(self.labels or {})
+        unknown = sorted(set(overrides) - set(STAGES))
+        if unknown:
+            raise ParamsError(f"{self._who}: labels has unknown stages {unknown}; stages: {list(STAGES)}")
+        self._codes(data)  # validates the columns and the time unit
+        return [Label.of(overrides.get(k, lab), key=f"labels.{k}") for k, lab in STAGES.items()]
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:
+        days = time_unit_days(data, self.time_unit, self._who)
+        prospect = np.zeros(len(data), dtype=bool)
+        if "n_transactions" in data.columns:
+            prospect = numeric_column(data, "n_transactions", self._who, param=None) == 0
+        buyers = data[~prospect]
+        since_last = np.full(len(data), np.nan)
+        tenure = np.full(len(data), np.nan)
+        freq = np.full(len(data), np.nan)
+        since_last[~prospect] = days * (
+            numeric_column(buyers, "T", self._who, param=None) - numeric_column(buyers, "recency", self._who, param=None)
+        )
+        tenure[~prospect] = days * numeric_column(buyers, "T", self._who, param=None)
+        freq[~prospect] = numeric_column(buyers, "frequency", self._who, param=None)
+        code = {k: i for i, k in enumerate(STAGES)}
+        return np.select(
+            [
+                prospect,
+                since_last > self.churned_after_days,
+                since_last > self.dormant_after_days,
+                tenure <= self.new_within_days,
+                freq >= self.loyal_min_frequency,
+            ],
+            [code["prospect"], code["churned"], code["dormant"], code["new"], code["loyal"]],
+            default=code["active"],
+        )

@@ -1,0 +1,172 @@
+"""Rule-based tier schemes: thresholds and quantiles (:class:`ScoreTiers`), revenue-contribution
+(Pareto / ABC) tiers, attribute facets, and the product of two tierings.
+
+Every scheme is also one entry of the params YAML (``tiers.schemes``), built by
+:func:`workbench.segment.schema.build_segmenters`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from workbench.errors import ParamsError
+from workbench.segment.base import Label, ScoreTiers, Segmenter
+
+#: Thresholds on any numeric column (A/B/C/D, diamond/gold/silver/bronze, a bank's asset bands).
+ThresholdTiers = ScoreTiers
+
+
+class ParetoTiers(ScoreTiers):
+    """Revenue-contribution (ABC / Pareto) tiers: A = the top customers making 80 % of revenue.
+
+    Customers are sorted by ``column`` (highest first); tier j holds the customers for whom the
+    revenue of all customers strictly ahead of them is below the cumulative share of tiers 1..j
+    of total revenue. So A is the smallest group of top customers whose revenue reaches
+    ``shares[0]`` of the total; B adds customers until ``shares[0] + shares[1]``; the last tier
+    takes the rest. Equal values share a tier. Customers with zero or negative value (net returns)
+    contribute nothing and fall in the last tier; the total is the sum of positive values.
+    ``fit`` learns the cut values (``thresholds_``) that ``assign`` applies to new customers.
+
+    References
+    ----------
+    Juran, J. M. (1951). *Quality Control Handbook* ("vital few and trivial many", ABC analysis).
+    """
+
+    def __init__(
+        self,
+        column: str = "revenue",
+        *,
+        shares: Sequence[float] = (0.8, 0.15, 0.05),
+        labels: Sequence[Any] | None = None,
+        name: str = "pareto",
+        language: str = "en",
+    ):
+        self.column = column
+        self.shares = shares
+        self.labels = labels
+        self.name = name
+        self.language = language
+
+    thresholds = None  # cut values always come from the revenue shares
+    higher_is_better = True
+
+    def _share_weights(self, signed: np.ndarray) -> np.ndarray:
+        return np.clip(signed, 0.0, None)
+
+    def _default_labels(self, n_tiers: int) -> list[Label]:
+        return [Label(en=c, zh=f"{c}类") for c in string.ascii_uppercase[:n_tiers]]
+
+
+class FacetTiers(Segmenter):
+    """Tiers from a categorical attribute column (nature, industry, size, region, ...).
+
+    ``values`` lists the attribute values in the wanted order, each a plain value or
+    ``{"value": "enterprise", "label": {"en": "Enterprise", "zh": "企业"}}``. Without it the
+    values seen at ``fit`` are ordered by total ``revenue`` (by customer count when the summary
+    has no revenue column), largest first, labelled by the value itself. Two tiers always close the
+    list: "Other" (其他; values not listed, or first seen at ``assign``) and "Unknown" (未知;
+    missing values). Cross a facet with a value tiering with :class:`Crossed`.
+    """
+
+    def __init__(
+        self,
+        column: str,
+        *,
+        values: Sequence[Any] | None = None,
+        name: str = "facet",
+        language: str = "en",
+    ):
+        self.column = column
+        self.values = values
+        self.name = name
+        self.language = language
+
+    OTHER = Label(en="Other", zh="其他")
+    UNKNOWN = Label(en="Unknown", zh="未知")
+
+    def _fit(self, data: pd.DataFrame) -> list[Label]:
+        if self.column not in data.columns:
+            raise ParamsError(
+                f"{self._who}: column={self.column!r} is not a column of the summary; available: "
+                + ", ".join(map(str, data.columns))
+            )
+        if self.values is None:
+            pairs = [(v, Label.of(str(v))) for v in self._learned_order(data)]
+        else:
+            pairs = []
+            for i, item in enumerate(self.values):
+                if isinstance(item, Mapping):
+                    extra = sorted(set(item) - {"value", "label"})
+                    if "value" not in item or extra:
+                        raise ParamsError(f"{self._who}: values[{i}] needs keys value and label, got {sorted(item)}")
+                    value = item["value"]
+                    label = Label.of(item.get("label", str(value)), key=f"values[{i}].label")
+                else:
+                    value, label = item, Label.of(str(item))
+                if any(value == v for v, _ in pairs):
+                    raise ParamsError(f"{self._who}: values[{i}] repeats the value {value!r}")
+                pairs.append((value, label))
+        self.values_ = [v for v, _ in pairs]
+        return [lab for _, lab in pairs] + [self.OTHER, self.UNKNOWN]
+
+    def _learned_order(self, data: pd.DataFrame) -> list[Any]:
+        col = data[self.column]
+        if "revenue" in data.columns and pd.api.types.is_numeric_dtype(data["revenue"]):
+            size = data["revenue"].groupby(col, observed=True).sum()
+        else:
+            size = col.value_counts()
+        frame = pd.DataFrame({"size": size, "key": size.index.astype(str)}, index=size.index)
+        return list(frame.sort_values(["size", "key"], ascending=[False, True]).index)
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:
+        if self.column not in data.columns:
+            raise ParamsError(
+                f"{self._who}: column={self.column!r} is not a column of the summary; available: "
+                + ", ".join(map(str, data.columns))
+            )
+        col = data[self.column]
+        position = {v: i for i, v in enumerate(self.values_)}
+        other, unknown = len(self.values_), len(self.values_) + 1
+        codes = col.map(lambda v: position.get(v, other)).to_numpy(dtype=int)
+        codes[col.isna().to_numpy()] = unknown
+        return codes
+
+
+class Crossed(Segmenter):
+    """The product of two tierings: tier "a · b" for every pair, ordered lexicographically.
+
+    Tiers of ``a`` come first (best a-tier with every b-tier, best b first, then the next
+    a-tier, ...). Nest to cross more: ``Crossed(Crossed(a, b), c)``. ``fit`` fits clones of
+    ``a`` and ``b`` (fitted ``a_``, ``b_``); empty combinations stay as tiers with no customers.
+    """
+
+    def __init__(self, a: Segmenter, b: Segmenter, *, sep: str = " · ", name: str = "crossed", language: str = "en"):
+        self.a = a
+        self.b = b
+        self.sep = sep
+        self.name = name
+        self.language = language
+
+    def _fit(self, data: pd.DataFrame) -> list[Label]:
+        for key in ("a", "b"):
+            if not isinstance(getattr(self, key), Segmenter):
+                raise ParamsError(f"{self._who}: {key} must be a Segmenter, got {type(getattr(self, key)).__name__}")
+        self.a_ = clone(self.a).fit(data)
+        self.b_ = clone(self.b).fit(data)
+        la, lb = self.a_.tier_labels_, self.b_.tier_labels_
+        return [
+            Label(en=f"{ea}{self.sep}{eb}", zh=f"{za}{self.sep}{zb}")
+            for ea, za in zip(la["en"], la["zh"], strict=True)
+            for eb, zb in zip(lb["en"], lb["zh"], strict=True)
+        ]
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:
+        ca = self.a_._codes(data)
+        cb = self.b_._codes(data)
+        return ca * len(self.b_.tier_labels_) + cb
