@@ -1,0 +1,335 @@
+"""Shared maximum-likelihood machinery for the CLV models (lifelines style).
+
+A concrete model declares its parameter names, how to read its columns from a summary, a
+weighted negative log-likelihood with its gradient on log-parameters, and starting values. This
+base class does the rest: grouping identical rows into weights, L-BFGS-B on log-parameters, a
+few Newton steps to polish the optimum, standard errors from the Hessian (delta method back to
+the natural scale), the papers' total log-likelihood, AIC, and the display (``summary``,
+``print_summary``, ``_repr_html_``, ``__repr__``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
+
+from workbench.errors import ConvergenceError, DataError, NotFittedError
+
+#: Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] (about 1e-13 .. 1e13); an optimum on
+#: the bound means the likelihood has no interior maximum for these data.
+LOG_BOUND = 30.0
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Validated model inputs: named float arrays of equal length and the customer index."""
+
+    values: dict[str, np.ndarray]
+    index: pd.Index
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def read_columns(
+    summary: pd.DataFrame | None,
+    names: Sequence[str],
+    arrays: dict[str, object],
+    source: str,
+) -> Columns:
+    """Columns ``names`` from ``summary`` (or from keyword arrays), as float arrays.
+
+    Raises DataError naming the missing column, or the column with non-finite values (with a
+    count and example rows).
+    """
+    given = {k: v for k, v in arrays.items() if v is not None}
+    if summary is None and not given:
+        raise DataError(f"{source}: pass a summary DataFrame or the arrays {', '.join(names)}")
+    if summary is not None:
+        if not isinstance(summary, pd.DataFrame):
+            raise DataError(f"{source}: summary must be a pandas DataFrame, got {type(summary).__name__}")
+        for name in names:
+            if name not in summary.columns and name not in given:
+                raise DataError(
+                    f"{source}: required column {name!r} missing from the summary "
+                    f"(columns: {', '.join(map(str, summary.columns))})"
+                )
+        index = summary.index
+        raw = {n: given[n] if n in given else summary[n] for n in names}
+    else:
+        missing = [n for n in names if n not in given]
+        if missing:
+            raise DataError(f"{source}: required array {missing[0]!r} missing (pass {', '.join(names)})")
+        raw = {n: given[n] for n in names}
+        first = raw[names[0]]
+        index = first.index if isinstance(first, pd.Series) else pd.RangeIndex(len(np.atleast_1d(first)))
+    values = {}
+    for name in names:
+        try:
+            arr = np.asarray(raw[name], dtype=float).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{source}: column {name!r} is not numeric ({exc})") from exc
+        if len(arr) != len(index):
+            raise DataError(f"{source}: column {name!r} has {len(arr)} values for {len(index)} customers")
+        values[name] = arr
+    out = Columns(values, index)
+    for name in names:
+        check_rows(out, ~np.isfinite(out[name]), source, name, "is missing or not finite")
+    return out
+
+
+def check_rows(data: Columns, bad: np.ndarray, source: str, column: str, problem: str) -> None:
+    """Raise DataError if any row is flagged ``bad``: the column, the count and a few examples."""
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    examples = ", ".join(
+        f"{data.index[i]!s} ({', '.join(f'{k}={v[i]:g}' for k, v in data.values.items())})" for i in rows[:3]
+    )
+    raise DataError(f"{source}: column {column!r} {problem} in {len(rows)} rows, e.g. {examples}")
+
+
+def group_rows(arrays: Sequence[np.ndarray], weights: np.ndarray | None = None):
+    """Distinct rows of equal-length arrays: ``(unique arrays, summed weights, inverse)``.
+
+    ``unique[k][inverse] == arrays[k]``; the BTYD likelihoods and predictions depend on a
+    customer only through these columns, so models work on the distinct rows.
+    """
+    n = len(arrays[0])
+    code = np.zeros(n, dtype=np.int64)
+    for arr in arrays:
+        c, uniq = pd.factorize(arr, sort=False)
+        code = code * len(uniq) + c
+        # keep codes small so the product cannot overflow int64
+        code, _ = pd.factorize(code, sort=False)
+    first = np.full(code.max() + 1 if n else 0, -1, dtype=np.int64)
+    first[code[::-1]] = np.arange(n - 1, -1, -1)
+    unique = [arr[first] for arr in arrays]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    counts = np.bincount(code, weights=w, minlength=len(first))
+    return unique, counts, code
+
+
+def apply_grouped(fn: Callable[..., np.ndarray], arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """``fn(*arrays)`` evaluated once per distinct row and broadcast back (rows on axis 0)."""
+    unique, _, inverse = group_rows(arrays)
+    return np.asarray(fn(*unique))[inverse]
+
+
+def check_gradient(model: MLEModel, data: dict, weights: np.ndarray, log_params: np.ndarray, h: float = 1e-6):
+    """Analytic gradient and a central finite-difference one at ``log_params`` (for tests)."""
+    _, grad = model._negll(np.asarray(log_params, float), data, weights)
+    fd = np.empty_like(grad)
+    for j in range(len(log_params)):
+        e = np.zeros(len(log_params))
+        e[j] = h
+        fd[j] = (model._negll(log_params + e, data, weights)[0] - model._negll(log_params - e, data, weights)[0]) / (
+            2 * h
+        )
+    return grad, fd
+
+
+class MLEModel:
+    """Base of the fitted models: optimisation, standard errors and display.
+
+    Subclasses set ``_param_names`` and implement ``_fit_data(summary, arrays)`` (validated
+    distinct rows as a dict of arrays plus weights), ``_negll(log_params, data, weights)``
+    returning the weighted negative log-likelihood and its gradient in log-parameters, and
+    ``_initial_log_params(data, weights)``.
+    """
+
+    _param_names: tuple[str, ...] = ()
+    _fit_columns: tuple[str, ...] = ()
+
+    def __init__(self, *, initial_params: dict | None = None, tol: float = 1e-10, max_iter: int = 2000):
+        self.initial_params = initial_params
+        self.tol = tol
+        self.max_iter = max_iter
+
+    # --- fitting ---------------------------------------------------------------------------
+    def _optimise(self, data: dict, weights: np.ndarray) -> MLEModel:
+        """Maximise the weighted log-likelihood on the distinct rows ``data`` (weights = counts)."""
+        n_obs = float(weights.sum())
+        if n_obs <= 0:
+            raise DataError(f"{type(self).__name__}.fit: no customers to fit (total weight is 0)")
+        x0 = self._start(data, weights)
+
+        def mean_negll(theta):
+            value, grad = self._negll(theta, data, weights)
+            if not np.isfinite(value):
+                return 1e300, np.zeros_like(theta)
+            return value / n_obs, grad / n_obs
+
+        bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
+        # BLAS threads only cost time on these small problems (and thrash on a busy machine)
+        with threadpool_limits(1, user_api="blas"):
+            res = optimize.minimize(
+                mean_negll,
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": self.max_iter, "ftol": 1e-15, "gtol": self.tol, "maxcor": 20},
+            )
+            theta = self._newton_polish(np.asarray(res.x, float), mean_negll)
+            value, grad = mean_negll(theta)
+            hess = self._hessian(theta, mean_negll)
+        self._check_converged(theta, value, grad, hess, res)
+
+        cov = np.linalg.inv(hess) / n_obs
+        params = np.exp(theta)
+        names = list(self._param_names)
+        self.params_ = pd.Series(params, index=names, name="coef")
+        self.variance_matrix_ = pd.DataFrame(np.outer(params, params) * cov, index=names, columns=names)
+        self.standard_errors_ = pd.Series(np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=names, name="se")
+        self.log_likelihood_ = -float(value) * n_obs
+        self.AIC_ = 2 * len(names) - 2 * self.log_likelihood_
+        self.n_obs_ = n_obs
+        self.n_distinct_ = int(len(weights))
+        self.n_iter_ = int(res.nit)
+        return self
+
+    def _start(self, data: dict, weights: np.ndarray) -> np.ndarray:
+        if self.initial_params is None:
+            return np.clip(self._initial_log_params(data, weights), -LOG_BOUND + 1, LOG_BOUND - 1)
+        start = dict(self.initial_params)
+        unknown = set(start) - set(self._param_names)
+        if unknown or len(start) != len(self._param_names):
+            from workbench.errors import ParamsError
+
+            raise ParamsError(
+                f"{type(self).__name__}: initial_params needs exactly the keys {list(self._param_names)}, "
+                f"got {sorted(start)}"
+            )
+        values = np.array([start[n] for n in self._param_names], dtype=float)
+        if not np.all(values > 0):
+            from workbench.errors import ParamsError
+
+            raise ParamsError(f"{type(self).__name__}: initial_params must all be positive, got {start}")
+        return np.log(values)
+
+    def _newton_polish(self, theta: np.ndarray, fun, steps: int = 6) -> np.ndarray:
+        """A few Newton steps from the quasi-Newton optimum, each kept only if it helps."""
+        value, grad = fun(theta)
+        for _ in range(steps):
+            if not np.all(np.isfinite(grad)) or np.max(np.abs(grad)) < 1e-13:
+                break
+            hess = self._hessian(theta, fun)
+            try:
+                step = -np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)):
+                break
+            new = np.clip(theta + step, -LOG_BOUND, LOG_BOUND)
+            new_value, new_grad = fun(new)
+            if not (new_value <= value + 1e-15 * abs(value) and np.linalg.norm(new_grad) < np.linalg.norm(grad)):
+                break
+            theta, value, grad = new, new_value, new_grad
+            if np.max(np.abs(step)) < 1e-12:
+                break
+        return theta
+
+    @staticmethod
+    def _hessian(theta: np.ndarray, fun, h: float = 1e-5) -> np.ndarray:
+        """Central differences of the analytic gradient, symmetrised."""
+        k = len(theta)
+        hess = np.empty((k, k))
+        for j in range(k):
+            e = np.zeros(k)
+            e[j] = h
+            hess[:, j] = (fun(theta + e)[1] - fun(theta - e)[1]) / (2 * h)
+        return (hess + hess.T) / 2
+
+    def _check_converged(self, theta, value, grad, hess, res) -> None:
+        name = type(self).__name__
+        hint = (
+            "Check the data (enough repeat customers, recency <= T, plausible values) and the time "
+            "unit (rescale time so T is of order 1-1000, e.g. weeks instead of days), or pass "
+            "initial_params."
+        )
+        if not np.isfinite(value) or not np.all(np.isfinite(theta)):
+            raise ConvergenceError(f"{name}.fit did not converge: the log-likelihood is not finite. {hint}")
+        at_bound = np.abs(theta) >= LOG_BOUND - 1e-6
+        if at_bound.any():
+            names = [n for n, b in zip(self._param_names, at_bound) if b]
+            raise ConvergenceError(
+                f"{name}.fit did not converge: parameter(s) {names} ran to the edge "
+                f"(values {np.exp(theta[at_bound])}); the data do not identify the model. {hint}"
+            )
+        scale = np.sqrt(np.abs(np.diag(hess))) + 1e-12
+        if np.max(np.abs(grad) / scale) > 1e-4:
+            raise ConvergenceError(
+                f"{name}.fit did not converge after {res.nit} iterations ({res.message}); "
+                f"gradient {grad}. {hint}"
+            )
+        try:
+            np.linalg.cholesky(hess)
+        except np.linalg.LinAlgError:
+            raise ConvergenceError(
+                f"{name}.fit stopped at a point that is not a maximum (Hessian not positive definite). {hint}"
+            ) from None
+
+    # --- fitted state and display ----------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call .fit(summary) first.")
+
+    def _params(self) -> tuple[float, ...]:
+        self._check_fitted()
+        return tuple(float(v) for v in self.params_.to_numpy())
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Estimates, standard errors and Wald 95 % intervals, one row per parameter."""
+        self._check_fitted()
+        z = stats.norm.ppf(0.975)
+        return pd.DataFrame(
+            {
+                "coef": self.params_,
+                "se(coef)": self.standard_errors_,
+                "lower 95%": self.params_ - z * self.standard_errors_,
+                "upper 95%": self.params_ + z * self.standard_errors_,
+            }
+        )
+
+    def _header(self) -> list[tuple[str, str]]:
+        return [
+            ("model", type(self).__name__),
+            ("customers", f"{self.n_obs_:,.0f}"),
+            ("distinct rows", f"{self.n_distinct_:,}"),
+            ("log-likelihood", f"{self.log_likelihood_:,.2f}"),
+            ("AIC", f"{self.AIC_:,.2f}"),
+        ]
+
+    def print_summary(self, decimals: int = 4) -> None:
+        """Print the header (customers, log-likelihood, AIC) and the parameter table."""
+        self._check_fitted()
+        width = max(len(k) for k, _ in self._header())
+        for key, value in self._header():
+            print(f"{key:>{width}} = {value}")
+        print()
+        print(self.summary.round(decimals).to_string())
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"<p>{html.escape(repr(self))}</p>"
+        head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in self._header())
+        return f"<table>{head}</table>" + self.summary.to_html(float_format=lambda v: f"{v:.4f}")
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"<workbench.{name}: not fitted>"
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return f"<workbench.{name}: fitted on {self.n_obs_:,.0f} customers, {params}, LL={self.log_likelihood_:,.2f}>"
