@@ -33,10 +33,13 @@ def test_data_quality_report_shows_the_cdnow_facts(cdnow_reports):
     reports = cdnow_reports["en"]
     manifest = _manifests(reports)["00_data_quality"]
     metrics = manifest["metrics"]
-    assert metrics["transactions"] == 69_659 and metrics["customers"] == 23_570
+    assert metrics["rows_read"] == 69_659 and metrics["customers"] == 23_570
+    # published facts of the master file: 255 exact duplicate rows (kept in this scenario), 80 zero values
+    assert metrics["issues"]["exact_duplicates"] == 255 and metrics["issues"]["zero_amounts"] == 80
+    assert metrics["transactions"] == 69_659
     assert metrics["first_date"] == "1997-01-01" and metrics["last_date"] == "1998-06-30"
     text = visible_text((reports / "00_data_quality" / manifest["run_id"] / "report.html").read_text(encoding="utf-8"))
-    for shown in ("69,659", "23,570", "1997-01-01", "1998-06-30"):
+    for shown in ("69,659", "23,570", "1997-01-01", "1998-06-30", "exact_duplicates", "zero_amounts"):
         assert shown in text
 
 

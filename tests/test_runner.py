@@ -119,3 +119,14 @@ def test_cli_list_shows_runs(tiny_notebook: Path, tmp_path: Path):
     run = run_notebook(tiny_notebook, reports=tmp_path)
     result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["list", "--reports", str(tmp_path)])
     assert result.exit_code == 0 and run.run_id in result.output and "succeeded" in result.output
+
+
+def test_the_time_limit_applies_to_the_whole_notebook(tmp_path: Path):
+    """Three cells of 1.5 s each pass a 4 s limit one by one but not together."""
+    from tests.conftest import PARAMS_CELL, make_notebook
+
+    slow = make_notebook(tmp_path / "03_slow.ipynb", PARAMS_CELL, *["import time; time.sleep(1.5)"] * 3)
+    result = run_notebook(slow, "default.yaml", {"timeout_seconds": 4}, reports=tmp_path / "r")
+    assert result.status == "failed"
+    assert "time limit of 4 s" in result.manifest["error"]["message"]
+    assert result.report.exists()

@@ -107,7 +107,7 @@ class Params(_Strict):
     merge_same_day: bool = Field(True, description="merge purchases of one customer on one day")
     show_customer_ids: bool = Field(False, description="show raw customer ids in reports (else pseudonyms)")
     id_salt: str = Field("workbench", description="salt of the pseudonymised ids shown in reports")
-    timeout_seconds: int = Field(1200, gt=0, description="time limit per notebook cell")
+    timeout_seconds: int = Field(1800, gt=0, description="time limit for running one notebook, in seconds")
     notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
 

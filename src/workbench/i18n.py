@@ -8,7 +8,8 @@ from __future__ import annotations
 
 TEXT: dict[str, dict[str, str]] = {
     "data_quality": {"en": "Data quality", "zh": "数据质量"},
-    "transactions": {"en": "Transactions", "zh": "交易笔数"},
+    "rows_read": {"en": "Transactions read", "zh": "读入交易笔数"},
+    "transactions": {"en": "Transactions kept", "zh": "保留交易笔数"},
     "customers": {"en": "Customers", "zh": "客户数"},
     "revenue": {"en": "Revenue", "zh": "收入"},
     "first_date": {"en": "First purchase", "zh": "最早交易日期"},

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 
 
-def overview(transactions: pd.DataFrame) -> pd.Series:
-    """Rows, customers, first and last date, total revenue."""
+def overview(transactions: pd.DataFrame, rows_read: int | None = None) -> pd.Series:
+    """Rows read and kept, customers, first and last date, total revenue."""
     ts = transactions["timestamp"]
     return pd.Series(
         {
+            "rows_read": len(transactions) if rows_read is None else rows_read,
             "transactions": len(transactions),
             "customers": transactions["customer_id"].nunique(),
             "first_date": ts.min().date() if len(ts) else None,
@@ -65,3 +66,9 @@ def top_share(values: pd.Series | np.ndarray, share: float = 0.2) -> float:
         return 0.0
     k = int(np.ceil(share * len(v)))
     return float(v[:k].sum() / v.sum())
+
+
+def issue_counts(issues: pd.DataFrame) -> dict[str, int]:
+    """Rows concerned per data check that found something (``{"exact_duplicates": 255, ...}``)."""
+    found = issues[(issues["rows"] > 0) & ~issues["step"].isin(["read", "result", "columns"])]
+    return {str(step): int(rows) for step, rows in zip(found["step"], found["rows"])}

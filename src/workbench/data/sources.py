@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.config import DataParams, project_root
-from workbench.data.datasets import cdnow_path, load_cdnow
-from workbench.errors import DataError
+from workbench.data.datasets import cdnow_path
+from workbench.errors import DataError, ParamsError
 
 
 def resolve_path(path: str) -> Path:
@@ -57,24 +58,55 @@ def fingerprint(data: DataParams) -> str:
     return digest.hexdigest()
 
 
-ISSUE_COLUMNS = ["step", "column", "rows", "action", "detail"]
+#: How the bundled CDNOW files map onto the transactions contract (the sample has no header line).
+CDNOW_COLUMNS = {
+    "master": {"customer_id": "customer_id", "timestamp": "date", "amount": "dollar_value", "quantity": "number_of_cds"},
+    "sample": {"customer_id": 0, "timestamp": 2, "amount": 4, "quantity": 3},
+}
 
 
 @dataclass
 class LoadedData:
-    """Transactions in the contract columns, optional customer attributes, and the data issues
-    found while loading (one row per check: step, column, rows concerned, action, detail)."""
+    """Cleaned transactions (contract columns), optional customer attributes, and the issues
+    found while loading: one row per check (step, column, rows concerned, action, detail)."""
 
     transactions: pd.DataFrame
     customers: pd.DataFrame | None
     issues: pd.DataFrame
     source: str
+    rows_read: int
 
 
-def load_data(data: DataParams) -> LoadedData:
-    """Load the scenario's data as named in ``params.data``."""
+def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
+    """Load the scenario's data as named in ``params.data``, validated and cleaned (reported)."""
+    from workbench.data.load import load_transactions
+
+    options = _loader_options(data.options)
     family, _, name = data.transactions.partition(":")
+    customers = None
     if family == "cdnow" and name:
-        issues = pd.DataFrame(columns=ISSUE_COLUMNS)
-        return LoadedData(load_cdnow(name), None, issues, data.transactions)
-    raise DataError(f"data.transactions: loading {data.transactions!r} is not supported yet")
+        source, columns = cdnow_path(name), {**CDNOW_COLUMNS[name], **data.columns}
+    elif family == "synthetic" and name:
+        from workbench.data.synthetic import make_b2b_demo
+
+        source, customers = make_b2b_demo(data.n_customers, seed=data.seed)
+        columns = data.columns or None
+        options.setdefault("source_name", data.transactions)
+    else:
+        source, columns = resolve_path(data.transactions), data.columns or None
+    loaded = load_transactions(source, columns, observation_end=observation_end, **options)
+    issues = loaded.log.drop(columns=["examples"], errors="ignore")
+    return LoadedData(loaded.to_pandas(), customers, issues, loaded.source, loaded.n_input_rows)
+
+
+def _loader_options(options: dict) -> dict:
+    """``data.options`` checked against the loader's keyword arguments (errors name the key)."""
+    from workbench.data.load import load_transactions
+
+    allowed = {
+        name for name, p in inspect.signature(load_transactions).parameters.items() if p.kind is p.KEYWORD_ONLY
+    } - {"observation_end"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ParamsError(f"data.options.{unknown[0]}: unknown loader option (allowed: {', '.join(sorted(allowed))})")
+    return dict(options)

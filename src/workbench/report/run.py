@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbclient.exceptions import CellTimeoutError
 
 from workbench.config import Params, load_params, notebooks_dir, project_root, reports_dir, resolve_params_path
 from workbench.errors import WorkbenchError
@@ -140,6 +141,7 @@ def _execute(path: Path, output: Path, params: Params, params_file: str | None, 
     parameters = params.model_dump(mode="json")
     if params_file:
         parameters["params_file"] = params_file
+    deadline = time.monotonic() + params.timeout_seconds
     try:
         pm.execute_notebook(
             str(path),
@@ -147,13 +149,17 @@ def _execute(path: Path, output: Path, params: Params, params_file: str | None, 
             parameters=parameters,
             kernel_name=kernel_name,
             cwd=str(path.parent),
-            execution_timeout=params.timeout_seconds,
             log_output=log.isEnabledFor(logging.INFO),
             progress_bar=False,
             report_mode=False,
+            # the time limit is for the whole notebook: each cell gets what is left of it
+            timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
         )
     except pm.PapermillExecutionError as exc:
         return {"cell": exc.exec_count, "cell_index": exc.cell_index, "name": exc.ename, "message": exc.evalue}
+    except CellTimeoutError:
+        message = f"time limit of {params.timeout_seconds} s for the notebook exceeded (params.timeout_seconds)"
+        return {"cell": None, "cell_index": None, "name": "Timeout", "message": message}
     except Exception as exc:  # kernel death, timeout, missing kernel: the run is still recorded
         return {"cell": None, "cell_index": None, "name": type(exc).__name__, "message": str(exc)}
     return None
