@@ -46,6 +46,7 @@ def test_manifest_records_params_data_code_versions_and_metrics(tiny_notebook: P
     assert manifest["duration_seconds"] > 0 and manifest["started"] < manifest["ended"]
     executed = nbformat.read(result.path / tiny_notebook.name, as_version=4)
     assert any(c.get("outputs") for c in executed.cells)  # the executed notebook is kept
+    assert "SECRET-CODE-MARKER" in (result.path / "run.log").read_text()  # cell output logged
 
 
 def test_a_second_run_never_overwrites_the_first(tiny_notebook: Path, tmp_path: Path):

@@ -133,10 +133,18 @@ def datasets() -> None:
 
 
 def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    """Notebook output streams to the terminal unless --quiet; run.log in each run keeps it all."""
+    console_handler = logging.StreamHandler()
+    console_handler.setLevel(logging.WARNING if quiet else logging.INFO)
+    console_handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "workbench_console", False)]:
+        root.removeHandler(old)
+    console_handler.workbench_console = True  # type: ignore[attr-defined]
+    root.addHandler(console_handler)
+    root.setLevel(logging.INFO)
     for noisy in ("traitlets", "papermill.translators"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    logging.getLogger("papermill").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,10 @@ import importlib.metadata as md
 import logging
 import platform
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +45,7 @@ logging.getLogger("papermill").addFilter(_UnknownParameterFilter())
 logging.getLogger("traitlets").setLevel(logging.ERROR)
 
 KERNEL_NAME = "python3"
+LOG = "run.log"
 KEY_PACKAGES = (
     "workbench", "pandas", "numpy", "scipy", "ibis-framework", "duckdb", "pyarrow", "lifelines",
     "scikit-learn", "matplotlib", "papermill", "nbconvert", "pydantic",
@@ -108,7 +112,8 @@ def run_notebook(
     write_json_atomic(run_dir / MANIFEST, manifest)
     output = run_dir / path.name
     started = time.monotonic()
-    error = _execute(path, output, resolved, params_file, kernel_name)
+    with _run_log(run_dir / LOG):
+        error = _execute(path, output, resolved, params_file, kernel_name)
     manifest["ended"] = _now()
     manifest["duration_seconds"] = round(time.monotonic() - started, 3)
     executed = _read_executed(output, path)
@@ -149,7 +154,7 @@ def _execute(path: Path, output: Path, params: Params, params_file: str | None, 
             parameters=parameters,
             kernel_name=kernel_name,
             cwd=str(path.parent),
-            log_output=log.isEnabledFor(logging.INFO),
+            log_output=True,
             progress_bar=False,
             report_mode=False,
             # the time limit is for the whole notebook: each cell gets what is left of it
@@ -163,6 +168,24 @@ def _execute(path: Path, output: Path, params: Params, params_file: str | None, 
     except Exception as exc:  # kernel death, timeout, missing kernel: the run is still recorded
         return {"cell": None, "cell_index": None, "name": type(exc).__name__, "message": str(exc)}
     return None
+
+
+@contextmanager
+def _run_log(path: Path) -> Iterator[None]:
+    """Write this thread's papermill log (cell outputs included) to the run folder."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    thread = threading.get_ident()
+    handler.addFilter(lambda record: record.thread == thread)
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
 
 
 def _read_executed(output: Path, source: Path) -> nbformat.NotebookNode:
