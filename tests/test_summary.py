@@ -130,9 +130,16 @@ def test_small_history_by_hand_in_days(small):
     )
     pd.testing.assert_frame_equal(s, expected)
     assert s.attrs == {
-        "observation_end": ts("2020-01-31"), "calibration_end": None, "time_unit": "D",
-        "merge_same_day": True,
+        "observation_end": "2020-01-31", "calibration_end": None, "time_unit": "D", "merge_same_day": True,
     }
+
+
+def test_parquet_round_trip_keeps_metadata(small, tmp_path):
+    s = rfm_summary(small, observation_end="2020-01-31", calibration_end="2020-01-10", time_unit="W")
+    s.to_parquet(tmp_path / "summary.parquet")
+    back = pd.read_parquet(tmp_path / "summary.parquet")
+    pd.testing.assert_frame_equal(back, s)
+    assert back.attrs == s.attrs
 
 
 def test_weeks_are_days_over_seven(small):
@@ -162,7 +169,7 @@ def test_calibration_holdout_by_hand(small):
     assert s.loc["B", ["frequency", "T", "frequency_holdout", "revenue_holdout"]].tolist() == [0, 0.0, 0, 0.0]
     assert s.loc["D", ["T", "frequency_holdout", "monetary_value_holdout"]].tolist() == [7.0, 0, 0.0]
     assert s["frequency_holdout"].dtype == np.int64
-    assert s.attrs["calibration_end"] == ts("2020-01-10")
+    assert s.attrs["calibration_end"] == "2020-01-10"
 
 
 def test_without_merging_each_row_is_a_transaction(small):

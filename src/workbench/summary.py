@@ -96,8 +96,9 @@ def rfm_summary(
         (purchase days, datetime64[ns] at midnight). With ``calibration_end`` these describe the
         calibration period, and ``frequency_holdout`` (transactions in the holdout period),
         ``revenue_holdout``, ``monetary_value_holdout`` (mean holdout transaction, 0 without any)
-        and ``duration_holdout`` are added. ``attrs`` holds ``observation_end``,
-        ``calibration_end``, ``time_unit`` and ``merge_same_day``.
+        and ``duration_holdout`` are added. ``attrs`` holds ``observation_end`` and
+        ``calibration_end`` (ISO dates such as ``"1998-06-30"``, or None), ``time_unit`` and
+        ``merge_same_day``: JSON values, so ``to_parquet`` keeps them.
 
     Notes
     -----
@@ -151,9 +152,9 @@ def rfm_summary(
             "check the dates and the timestamp column"
         )
     frame = _finish(result, days_per_unit, obs_end, cal_end)
-    frame.attrs.update(
-        observation_end=pd.Timestamp(obs_end),
-        calibration_end=None if cal_end is None else pd.Timestamp(cal_end),
+    frame.attrs.update(  # plain JSON values, so to_parquet / to_json keep them
+        observation_end=obs_end.isoformat(),
+        calibration_end=None if cal_end is None else cal_end.isoformat(),
         time_unit=time_unit,
         merge_same_day=merge_same_day,
     )

@@ -125,7 +125,7 @@ def run_notebook(
     write_json_atomic(run_dir / MANIFEST, manifest)
     rebuild_index(reports)
     result = RunResult(path.stem, run_id, run_dir, manifest["status"], manifest)
-    log.info(result.describe())
+    log.debug(result.describe())
     return result
 
 

@@ -10,8 +10,9 @@ Scoring with ties: a customer's score on a dimension is
     score = 1 + floor(n * b / N),
 
 where ``N`` is the number of reference customers (those given to ``fit``) and ``b`` the number
-of them *strictly worse* on that dimension. Without ties this is the usual n-tile of the rank
-(equal-count groups, the first group holding the worst customers). Equal values always get the
+of them *strictly worse* on that dimension (``b = rank - 1`` with scipy's ``rankdata(method=
+"min")``): score k holds the customers with a share of worse customers in [(k-1)/n, k/n).
+Without ties the n groups differ in size by at most one, worst customers in score 1. Equal values always get the
 same score, the one of the worst-placed member of their tie group: when 60 % of customers have
 frequency 0 they all get F = 1 and the next value starts at F = 4 (scores 2 and 3 are unused).
 Quantile edges never collapse and every score is in 1..n; values outside the reference range
