@@ -10,6 +10,7 @@ position per customer, 0 = best).
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -78,13 +79,14 @@ LabelLike = Annotated[Label, BeforeValidator(_label_input)]
 
 
 @lru_cache(maxsize=1)
-def _defaults_text() -> str:
-    return resources.files("workbench.segment").joinpath("defaults.yaml").read_text(encoding="utf-8")
+def _defaults() -> dict:
+    text = resources.files("workbench.segment").joinpath("defaults.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["tiers"]
 
 
 def defaults() -> dict:
     """The shipped ``tiers:`` defaults (``segment/defaults.yaml``) as a fresh dict."""
-    return yaml.safe_load(_defaults_text())["tiers"]
+    return copy.deepcopy(_defaults())
 
 
 # ----------------------------------------------------------------------------- summary checks

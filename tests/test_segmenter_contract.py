@@ -1,0 +1,180 @@
+"""The contract every segmenter keeps. A new method = one class + one line in SEGMENTERS."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from workbench.errors import NotFittedError, WorkbenchError
+from workbench.segment import (
+    Crossed,
+    FacetTiers,
+    LifecycleStages,
+    ParetoTiers,
+    RFMScoreTiers,
+    RFMSegmenter,
+    ScoreTiers,
+    ValueGrid,
+    build_segmenters,
+)
+
+SEGMENTERS = {
+    "rfm": lambda: RFMSegmenter(),
+    "rfm_n3": lambda: RFMSegmenter(3, segments=[{"label": "Top", "cells": [{"r": [2, 3], "f": [2, 3]}]},
+                                                {"label": "Rest", "cells": [{"r": 1, "f": [1, 3]}, {"r": [2, 3], "f": 1}]}]),
+    "rfm_score_shares": lambda: RFMScoreTiers(),
+    "rfm_score_abcd": lambda: RFMScoreTiers(thresholds=[13, 10, 7], labels=list("ABCD")),
+    "score_shares": lambda: ScoreTiers("revenue"),
+    "score_clv_thresholds": lambda: ScoreTiers("clv", thresholds=[200, 50], name="clv_tiers"),
+    "score_churn_lower_better": lambda: ScoreTiers("churn_risk", shares=[0.5, 0.5], higher_is_better=False),
+    "pareto": lambda: ParetoTiers(),
+    "lifecycle": lambda: LifecycleStages(),
+    "value_grid_proxy": lambda: ValueGrid(),
+    "value_grid_clv": lambda: ValueGrid(potential_column="clv"),
+    "facet": lambda: FacetTiers("region"),
+    "crossed": lambda: Crossed(FacetTiers("nature", values=["enterprise", "individual"]), ParetoTiers()),
+    **{f"default:{s.name}": (lambda s=s: clone(s)) for s in build_segmenters()},
+}
+
+
+def synthetic_summary(n: int = 400, one_timer_share: float = 0.7, seed: int = 7) -> pd.DataFrame:
+    """A Summary-contract frame where most customers bought once (as in CDNOW), in days."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(1, 540, n).round()
+    repeat = rng.random(n) >= one_timer_share
+    frequency = np.where(repeat, rng.poisson(3, n) + 1, 0)
+    recency = np.where(repeat, (T * rng.uniform(0.1, 1, n)).round(), 0.0)
+    first = rng.gamma(2, 20, n).round(2)
+    monetary = np.where(repeat, rng.gamma(2, 20, n).round(2), 0.0)
+    out = pd.DataFrame(
+        {
+            "frequency": frequency,
+            "recency": recency,
+            "T": T,
+            "monetary_value": monetary,
+            "revenue": first + frequency * monetary,
+            "n_transactions": frequency + 1,
+            "clv": rng.gamma(1.5, 60, n),
+            "churn_risk": rng.random(n),
+            "region": rng.choice(["north", "south", "east", None], n),
+            "nature": rng.choice(["enterprise", "individual", "government"], n),
+        },
+        index=pd.Index([f"{i:05d}" for i in range(n)], name="customer_id"),
+    )
+    out.attrs["time_unit"] = "D"
+    return out
+
+
+@pytest.fixture(scope="module")
+def summary() -> pd.DataFrame:
+    return synthetic_summary()
+
+
+@pytest.fixture(params=list(SEGMENTERS), ids=list(SEGMENTERS))
+def make(request):
+    return SEGMENTERS[request.param]
+
+
+def test_fit_returns_self(make, summary):
+    seg = make()
+    assert seg.fit(summary) is seg
+
+
+def test_labels_are_ordered_categorical_best_first(make, summary):
+    seg = make().fit(summary)
+    labels = seg.assign(summary)
+    assert isinstance(labels, pd.Series)
+    assert isinstance(labels.dtype, pd.CategoricalDtype) and labels.cat.ordered
+    assert list(labels.cat.categories) == seg.tiers_ == list(seg.tier_labels_["en"])
+    assert labels.index.equals(summary.index) and labels.index.name == "customer_id"
+    assert labels.notna().all()
+    assert labels.name == seg.name and isinstance(seg.name, str)
+
+
+def test_labels_in_both_languages(make, summary):
+    seg = make().fit(summary)
+    en = seg.assign(summary)
+    zh = seg.set_params(language="zh").assign(summary)
+    assert list(zh.cat.categories) == list(seg.tier_labels_["zh"])
+    assert (zh.cat.codes == en.cat.codes).all()
+    assert en.map(seg.set_params(language="en").label("zh")).astype(str).equals(zh.astype(str))
+    assert seg.tier_labels_["zh"].str.len().min() > 0
+
+
+def test_same_parameters_same_labels(make, summary):
+    params = {"random_state": 0} if "random_state" in make().get_params() else {}
+    a = make().set_params(**params).fit_assign(summary)
+    b = make().set_params(**params).fit_assign(summary)
+    assert a.equals(b)
+
+
+def test_assign_on_other_customers_uses_what_fit_learned(make, summary):
+    seg = make().fit(summary)
+    full = seg.assign(summary)
+    part = summary.iloc[::7]
+    assert seg.assign(part).equals(full.loc[part.index])
+
+
+def test_segments_profile_after_fit(make, summary):
+    seg = make().fit(summary)
+    table = seg.segments_
+    assert list(table.index) == seg.tiers_
+    assert table["customers"].sum() == len(summary)
+    assert table["customer_share"].sum() == pytest.approx(1.0)
+    assert table["revenue_share"].sum() == pytest.approx(1.0)
+    assert {"mean_recency", "mean_frequency", "mean_monetary_value", "mean_revenue"} <= set(table.columns)
+
+
+def test_get_params_round_trip(make):
+    seg = make()
+    params = seg.get_params(deep=False)
+    assert set(params) == set(inspect.signature(type(seg)).parameters)
+    assert {"name", "language"} <= set(params)
+    again = type(seg)(**params)
+    assert repr(again) == repr(seg)
+    assert repr(clone(seg)) == repr(seg)
+    assert seg.set_params(name="renamed").name == "renamed"
+
+
+def test_init_stores_parameters_unchanged(make):
+    seg = make()
+    for key, value in seg.get_params(deep=False).items():
+        assert getattr(seg, key) is value
+
+
+def test_repr_before_and_after_fit(make, summary):
+    seg = make()
+    assert type(seg).__name__ in repr(seg)
+    assert "not fitted" in seg._repr_html_()
+    assert seg._repr_mimebundle_()["text/plain"] == repr(seg)
+    seg.fit(summary)
+    assert "<table" in seg._repr_html_()
+
+
+def test_assign_before_fit_raises(make, summary):
+    with pytest.raises(NotFittedError, match="fit"):
+        make().assign(summary)
+
+
+def test_works_when_every_customer_bought_once(make):
+    data = synthetic_summary(n=60, one_timer_share=1.0, seed=3)
+    assert (data["frequency"] == 0).all()
+    labels = make().fit_assign(data)
+    assert labels.notna().all() and len(labels) == 60
+
+
+def test_duplicate_customer_ids_are_a_data_error(make, summary):
+    doubled = pd.concat([summary.iloc[:5], summary.iloc[:2]])
+    with pytest.raises(WorkbenchError, match="repeated id"):
+        make().fit(doubled)
+
+
+def test_customer_id_column_is_accepted(make, summary):
+    seg = make().fit(summary)
+    flat = summary.reset_index()
+    flat.attrs = summary.attrs
+    assert seg.assign(flat).equals(seg.assign(summary))
