@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -113,22 +114,19 @@ def crm_export(
     if unknown:
         raise ParamsError(f"crm_export: metrics {unknown} are not summary columns; available: {', '.join(map(str, data.columns))}")
 
-    tier = labels.astype(str)
-    en = dict(zip(tiers, names["en"], strict=True))
-    zh = dict(zip(tiers, names["zh"], strict=True))
+    codes = labels.cat.codes.to_numpy()
     out = pd.DataFrame(
         {
             "customer_id": _pseudonyms(labels.index, pseudonymise),
-            "tier": tier.to_numpy(),
-            "label_en": tier.map(en).to_numpy(),
-            "label_zh": tier.map(zh).to_numpy(),
+            "tier": np.asarray(tiers, dtype=object)[codes],
+            "label_en": np.asarray(names["en"], dtype=object)[codes],
+            "label_zh": np.asarray(names["zh"], dtype=object)[codes],
         }
     )
-    book = playbook.copy()
-    book.index = book.index.astype(str)
+    book = playbook.set_axis(playbook.index.astype(str)).reindex(tiers)
     for col in PLAYBOOK_COLUMNS:
         if col in book.columns:
-            out[col] = tier.map(book[col]).to_numpy()
+            out[col] = book[col].to_numpy(dtype=object)[codes]
     for m in metrics:
         out[m] = data.loc[labels.index, m].to_numpy()
 

@@ -90,17 +90,24 @@ class RFMScorer(BaseEstimator):
 
     def transform(self, summary: pd.DataFrame) -> pd.DataFrame:
         """Scores for every customer of ``summary`` against the fitted reference."""
+        data = check_summary(summary, "RFMScorer")
+        out = pd.DataFrame(self.scores(data, SCORES), index=data.index)
+        code = out["R"].to_numpy() * 100 + out["F"].to_numpy() * 10 + out["M"].to_numpy()
+        cells = {c: f"{c}" for c in np.unique(code)}
+        out["rfm_cell"] = pd.Series(code, index=data.index).map(cells)
+        out["rfm_score"] = out[list(SCORES)].to_numpy(float) @ np.asarray(self.weights, dtype=float)
+        return out
+
+    def scores(self, data: pd.DataFrame, which: Sequence[str]) -> dict[str, np.ndarray]:
+        """Score arrays for the dimensions in ``which`` (R, F, M, rfm_score) of a checked summary."""
         if not hasattr(self, "reference_"):
             raise NotFittedError("RFMScorer is not fitted yet: call fit(summary) first")
-        data = check_summary(summary, "RFMScorer")
-        values = rfm_values(data, self.frequency, self.monetary)
-        out = pd.DataFrame(
-            {k: ntile_scores(values[k], self.reference_[k], self.n) for k in SCORES}, index=data.index
-        )
-        out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
-        w = np.asarray(self.weights, dtype=float)
-        out["rfm_score"] = out[list(SCORES)].to_numpy(float) @ w
-        return out
+        need = SCORES if "rfm_score" in which else [k for k in SCORES if k in which]
+        values = rfm_values(data, self.frequency, self.monetary, need)
+        out = {k: ntile_scores(values[k], self.reference_[k], self.n) for k in need}
+        if "rfm_score" in which:
+            out["rfm_score"] = np.column_stack([out[k] for k in SCORES]) @ np.asarray(self.weights, dtype=float)
+        return {k: out[k] for k in which}
 
     def fit_transform(self, summary: pd.DataFrame) -> pd.DataFrame:
         return self.fit(summary).transform(summary)
@@ -124,15 +131,19 @@ def rfm_scores(
     return RFMScorer(n, frequency=frequency, monetary=monetary, weights=weights).fit_transform(summary)
 
 
-def rfm_values(data: pd.DataFrame, frequency: str, monetary: str) -> dict[str, np.ndarray]:
-    """The three raw dimensions, each oriented so that larger is better (R = -(T - recency))."""
+def rfm_values(
+    data: pd.DataFrame, frequency: str, monetary: str, which: Sequence[str] = SCORES
+) -> dict[str, np.ndarray]:
+    """The raw dimensions, each oriented so that larger is better (R = -(T - recency))."""
     who = "RFM scoring"
-    since_last = numeric_column(data, "T", who, param=None) - numeric_column(data, "recency", who, param=None)
-    return {
-        "R": -since_last,
-        "F": numeric_column(data, frequency, who, param=None),
-        "M": numeric_column(data, monetary, who, param=None),
-    }
+    out = {}
+    if "R" in which:
+        out["R"] = numeric_column(data, "recency", who, param=None) - numeric_column(data, "T", who, param=None)
+    if "F" in which:
+        out["F"] = numeric_column(data, frequency, who, param=None)
+    if "M" in which:
+        out["M"] = numeric_column(data, monetary, who, param=None)
+    return out
 
 
 def check_rfm_params(n: Any, frequency: Any, monetary: Any, weights: Any, who: str) -> None:
@@ -276,8 +287,8 @@ class RFMSegmenter(Segmenter):
         return labels
 
     def _codes(self, data: pd.DataFrame) -> np.ndarray:
-        scores = self.scorer_.transform(data)
-        return self.grid_[scores["R"].to_numpy() - 1, scores["F"].to_numpy() - 1]
+        scores = self.scorer_.scores(data, ("R", "F"))
+        return self.grid_[scores["R"] - 1, scores["F"] - 1]
 
 
 class RFMScoreTiers(ScoreTiers):
@@ -324,4 +335,4 @@ class RFMScoreTiers(ScoreTiers):
         return self._values(data)
 
     def _values(self, data: pd.DataFrame) -> np.ndarray:
-        return self.scorer_.transform(data)[self.column].to_numpy(float)
+        return self.scorer_.scores(data, (self.column,))[self.column].astype(float)

@@ -224,11 +224,13 @@ class RFMSegmentsScheme(_Scheme):
 
     def build(self, config: TiersConfig, built: dict, language: str) -> Segmenter:
         rfm = config.rfm
+        segments = [s.model_dump() for s in rfm.segments]
+        default = [RFMSegmentRule.model_validate(x).model_dump() for x in default_segment_map()]
         return RFMSegmenter(
             rfm.n,
             frequency=rfm.frequency,
             monetary=rfm.monetary,
-            segments=[s.model_dump() for s in rfm.segments],
+            segments=None if segments == default else segments,
             name=self.name,
             language=language,
         )
@@ -546,7 +548,7 @@ def params_error(exc: ValidationError, prefix: str = "tiers") -> ParamsError:
         if isinstance(ctx.get("error"), KeyedParamsError):
             path, msg = _join(path, ctx["error"].key), ctx["error"].detail
         elif kind == "extra_forbidden":
-            msg = "unknown key (check its spelling; segment/defaults.yaml lists the keys)"
+            msg = "unknown key (check its spelling)"
         elif kind == "missing":
             msg = "required key is missing"
         elif kind == "union_tag_invalid":
