@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -133,11 +134,13 @@ def rfm_summary(
         table = _as_table(_unwrap(transactions), mapping, con, source_name)
         columns = _conformed_columns(table, source_name)
         _check_values(table, columns, source_name, con)
+        backend = con if con is not None else table.get_backend()
         expr = _summary_expr(
             table.select(**columns),
-            obs_day=(obs_end - _EPOCH).days,
+            obs_end=obs_end,
             cal_day=None if cal_end is None else (cal_end - _EPOCH).days,
             merge_same_day=merge_same_day,
+            arg_min=_min_by if getattr(backend, "name", "") == "duckdb" else _arg_min,
         )
         result = _to_pyarrow(expr, con)
     finally:
@@ -317,13 +320,17 @@ def _to_pyarrow(expr: ir.Expr, con: Any) -> pa.Table:
 # the summary
 
 
-def _summary_expr(table: ir.Table, *, obs_day: int, cal_day: int | None, merge_same_day: bool) -> ir.Table:
+def _summary_expr(
+    table: ir.Table, *, obs_end: _dt.date, cal_day: int | None, merge_same_day: bool, arg_min=None
+) -> ir.Table:
     """Per-customer aggregates in whole days since the epoch (derived columns come later)."""
-    rows = table.mutate(day=table.timestamp.date().epoch_days())
-    rows = rows.filter(rows.day <= obs_day)
+    arg_min = arg_min or _arg_min
+    end = _dt.datetime.combine(obs_end + _dt.timedelta(days=1), _dt.time())
+    rows = table.filter(table.timestamp < end)  # on the raw column, so files can skip row groups
+    rows = rows.mutate(day=rows.timestamp.date().epoch_days())
     if merge_same_day:
         tx = rows.group_by(["customer_id", "day"]).aggregate(amount=rows.amount.sum())
-        first_amount = tx.amount.argmin(tx.day)  # days are unique within a customer here
+        first_amount = arg_min(tx.amount, tx.day)  # days are unique within a customer here
     else:
         order = [rows.timestamp, rows.amount]
         tx = rows.mutate(position=ibis.row_number().over(group_by=rows.customer_id, order_by=order))
@@ -341,6 +348,15 @@ def _summary_expr(table: ir.Table, *, obs_day: int, cal_day: int | None, merge_s
         aggregates["revenue_holdout"] = tx.amount.sum(where=~cal)
     per_customer = tx.group_by("customer_id").aggregate(**aggregates)
     return per_customer.filter(per_customer.n_transactions > 0).order_by("customer_id")
+
+
+def _arg_min(value: ir.Column, key: ir.Column) -> ir.Scalar:
+    return value.argmin(key)
+
+
+@ibis.udf.agg.builtin(name="min_by")
+def _min_by(value: dt.float64, key: dt.int64) -> dt.float64:
+    """DuckDB's ``min_by`` (ibis renders ``argmin`` there as a slower ordered ``first``)."""
 
 
 def _finish(result: pa.Table, days_per_unit: int, obs_end: _dt.date, cal_end: _dt.date | None) -> pd.DataFrame:
@@ -368,7 +384,7 @@ def _finish(result: pa.Table, days_per_unit: int, obs_end: _dt.date, cal_end: _d
         data["revenue_holdout"] = holdout_revenue
         data["monetary_value_holdout"] = _mean_or_zero(holdout_revenue, holdout_n)
         data["duration_holdout"] = np.full(len(n), (obs_end - cal_end).days / days_per_unit)
-    index = pd.Index(result.column("customer_id").to_pylist(), dtype=object, name="customer_id")
+    index = pd.Index(col["customer_id"], dtype=object, name="customer_id", copy=False)
     return pd.DataFrame(data, index=index)
 
 
