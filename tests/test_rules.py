@@ -347,3 +347,26 @@ def test_defaults_load_and_build_every_scheme():
     # the embedded section validates standalone, with every default filled in
     assert TiersConfig.parse({"rfm": {"monetary": "monetary_value"}}).rfm.monetary == "monetary_value"
     assert TiersConfig.parse(None).schemes == config.schemes
+
+
+def test_commented_examples_in_defaults_are_valid():
+    """The examples commented out in segment/defaults.yaml validate and fit once uncommented."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("workbench.segment").joinpath("defaults.yaml").read_text(encoding="utf-8")
+    block = text.split("# More examples")[1].split("\n\n")[0]
+    lines = [ln.replace("    # ", "    ", 1) for ln in block.splitlines()[1:] if ln.strip().startswith("#")]
+    extra = yaml.safe_load("\n".join(lines))
+    config = TiersConfig.parse({"schemes": TiersConfig.default().model_dump()["schemes"] + extra, "playbooks": {}})
+    segs = {s.name: s for s in build_segmenters(config)}
+    data = frame(
+        revenue=[600.0, 100.0, 10.0],
+        assets=[3_000_000.0, 60_000.0, 10.0],
+        nature=["individual", "government", "enterprise"],
+        clv=[5.0, 50.0, 500.0],
+    )
+    assert tiers(segs["asset_bands"], data) == ["Private banking", "Standard", "Mass"]
+    assert tiers(segs["nature_x_value"], data) == ["Individual · Diamond", "Government · Silver", "Enterprise · Bronze"]
+    assert tiers(segs["clv_tiers"], data)[2] == "Top 20% CLV"

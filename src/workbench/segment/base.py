@@ -219,7 +219,10 @@ class Segmenter(BaseEstimator):
         """Learn the tiers from a summary (one row per customer); returns ``self``."""
         self._check_language()
         data = check_summary(summary, self._who)
-        labels = [Label.of(x, key=f"labels[{i}]") for i, x in enumerate(self._fit(data))]
+        try:
+            labels = [Label.of(x, key=f"labels[{i}]") for i, x in enumerate(self._fit(data))]
+        except KeyedParamsError as exc:  # name the segmenter as well as the key
+            raise ParamsError(f"{self._who}: {exc}") from None
         for lang in LANGUAGES:
             seen = [lab[lang] for lab in labels]
             dup = sorted({x for x in seen if seen.count(x) > 1})
@@ -369,17 +372,14 @@ class ScoreTiers(Segmenter):
             raise ParamsError(f"{self._who}: give thresholds or shares, not both")
         sign = 1.0 if self.higher_is_better else -1.0
         values = self._fit_values(data)
-        try:
-            if self.thresholds is not None:
-                cuts = check_ladder(self.thresholds, decreasing=self.higher_is_better)
-                n_tiers = len(cuts) + 1
-            else:
-                shares = check_shares(self.shares if self.shares is not None else self._DEFAULT_SHARES)
-                signed = sign * values
-                cuts = sign * share_cuts(signed, shares, self._share_weights(signed), self._who)
-                n_tiers = len(shares)
-        except KeyedParamsError as exc:
-            raise ParamsError(f"{self._who}: {exc}") from None
+        if self.thresholds is not None:
+            cuts = check_ladder(self.thresholds, decreasing=self.higher_is_better)
+            n_tiers = len(cuts) + 1
+        else:
+            shares = check_shares(self.shares if self.shares is not None else self._DEFAULT_SHARES)
+            signed = sign * values
+            cuts = sign * share_cuts(signed, shares, self._share_weights(signed), self._who)
+            n_tiers = len(shares)
         self.thresholds_ = cuts
         if self.labels is None:
             return self._default_labels(n_tiers)

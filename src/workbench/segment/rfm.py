@@ -279,10 +279,7 @@ class RFMSegmenter(Segmenter):
     def _fit(self, data: pd.DataFrame) -> list:
         check_rfm_params(self.n, self.frequency, self.monetary, (1, 1, 1), who=self._who)
         rules = default_segment_map() if self.segments is None else self.segments
-        try:
-            labels, self.grid_ = segment_grid(rules, self.n)
-        except KeyedParamsError as exc:
-            raise ParamsError(f"{self._who}: {exc}") from None
+        labels, self.grid_ = segment_grid(rules, self.n)
         self.scorer_ = RFMScorer(self.n, frequency=self.frequency, monetary=self.monetary).fit(data)
         return labels
 
