@@ -300,7 +300,7 @@ class Segmenter(BaseEstimator):
         head = f"<p><strong>{html.escape(str(self.name))}</strong> <code>{html.escape(repr(self))}</code></p>"
         if not self._is_fitted():
             return head + "<p><em>not fitted</em></p>"
-        table = self.segments_.to_html(float_format=lambda x: f"{x:,.3g}", na_rep="")
+        table = self.segments_.to_html(float_format=lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}", na_rep="")
         return head + f"<p>{len(self.tier_labels_)} tiers, best first</p>" + table
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
