@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +10,7 @@ from hypothesis import strategies as st
 from scipy.stats import rankdata
 
 from workbench.errors import DataError, ParamsError
-from workbench.segment import RFMScorer, RFMScoreTiers, RFMSegmenter, rfm_scores
+from workbench.segment import RFMScorer, RFMScoreTiers, RFMSegmenter, build_segmenters, rfm_scores
 
 
 def summary(**columns) -> pd.DataFrame:
@@ -222,24 +220,17 @@ def test_score_tiers_on_the_weighted_score():
 
 
 @pytest.fixture(scope="module")
-def cdnow_summary() -> pd.DataFrame:
-    """CDNOW master summary in days via lifetimes (until workbench.summary lands)."""
-    from pathlib import Path
+def cdnow_transactions() -> pd.DataFrame:
+    from workbench.data.datasets import load_cdnow
 
-    from lifetimes.utils import summary_data_from_transaction_data
+    return load_cdnow("master")
 
-    path = Path(__file__).resolve().parents[1] / "data" / "cdnow" / "CDNOW_master.txt"
-    tx = pd.read_csv(path, sep=r"\s+", dtype={"customer_id": str, "date": str})
-    tx["date"] = pd.to_datetime(tx["date"], format="%Y%m%d")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        s = summary_data_from_transaction_data(
-            tx, "customer_id", "date", monetary_value_col="dollar_value", observation_period_end="1998-06-30", freq="D"
-        )
-    s["revenue"] = tx.groupby("customer_id")["dollar_value"].sum()
-    s.index.name = "customer_id"
-    s.attrs["time_unit"] = "D"
-    return s
+
+@pytest.fixture(scope="module")
+def cdnow_summary(cdnow_transactions) -> pd.DataFrame:
+    from workbench.summary import rfm_summary
+
+    return rfm_summary(cdnow_transactions, observation_end="1998-06-30", time_unit="D")
 
 
 def test_cdnow_scores(cdnow_summary):
@@ -259,3 +250,13 @@ def test_cdnow_scores(cdnow_summary):
     assert (labels == "New").sum() == 0
     champions = labels == "Champions"
     assert s.loc[champions, "revenue"].mean() > 3 * s.loc[labels == "Lost", "revenue"].mean()
+
+
+def test_cdnow_tiers_do_not_depend_on_the_time_unit(cdnow_transactions, cdnow_summary):
+    """Weeks are days / 7: every default scheme must give the same tiers (no float-noise ties)."""
+    from workbench.summary import rfm_summary
+
+    weeks = rfm_summary(cdnow_transactions, observation_end="1998-06-30", time_unit="W")
+    for seg in build_segmenters():
+        days_labels = seg.fit_assign(cdnow_summary).cat.codes
+        assert seg.fit_assign(weeks).cat.codes.equals(days_labels), seg.name

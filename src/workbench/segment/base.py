@@ -161,6 +161,12 @@ def time_unit_days(data: pd.DataFrame, time_unit: str | None, who: str) -> float
     return TIME_UNIT_DAYS[unit]
 
 
+def to_days(values: np.ndarray, days_per_unit: float) -> np.ndarray:
+    """Durations in days, rounded to 1e-6 day so that float noise from weekly units
+    (e.g. 365/7 * 7 = 365.00000000000006) does not cross a threshold."""
+    return np.round(values * days_per_unit, 6)
+
+
 # ----------------------------------------------------------------------------- param checks
 
 
@@ -449,4 +455,6 @@ __all__ = [
     "share_cuts",
     "ladder_codes",
     "defaults",
+    "to_days",
+    "time_unit_days",
 ]

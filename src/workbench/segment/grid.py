@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Label, ScoreTiers, Segmenter, numeric_column, time_unit_days
+from workbench.segment.base import Label, ScoreTiers, Segmenter, numeric_column, time_unit_days, to_days
 from workbench.segment.rules import Crossed
 
 _HIGH_MID_LOW = {
@@ -88,7 +88,7 @@ class ValueGrid(Segmenter):
         """The summary with the potential values and the relationship flag (1 = close) added."""
         days = time_unit_days(data, self.time_unit, self._who)
         col = lambda c, param=None: numeric_column(data, c, self._who, param=param)  # noqa: E731
-        T, recency, frequency = days * col("T"), days * col("recency"), col("frequency")
+        T, recency, frequency = to_days(col("T"), days), to_days(col("recency"), days), col("frequency")
         if self.potential_column is not None:
             potential = col(self.potential_column, param="potential_column")
         else:

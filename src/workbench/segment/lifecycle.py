@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Label, Segmenter, numeric_column, time_unit_days
+from workbench.segment.base import Label, Segmenter, numeric_column, time_unit_days, to_days
 
 #: Stages best first (engagement now), with their default labels.
 STAGES: dict[str, Label] = {
@@ -89,10 +89,9 @@ class LifecycleStages(Segmenter):
         since_last = np.full(len(data), np.nan)
         tenure = np.full(len(data), np.nan)
         freq = np.full(len(data), np.nan)
-        since_last[~prospect] = days * (
-            numeric_column(buyers, "T", self._who, param=None) - numeric_column(buyers, "recency", self._who, param=None)
-        )
-        tenure[~prospect] = days * numeric_column(buyers, "T", self._who, param=None)
+        T = numeric_column(buyers, "T", self._who, param=None)
+        since_last[~prospect] = to_days(T - numeric_column(buyers, "recency", self._who, param=None), days)
+        tenure[~prospect] = to_days(T, days)
         freq[~prospect] = numeric_column(buyers, "frequency", self._who, param=None)
         code = {k: i for i, k in enumerate(STAGES)}
         return np.select(

@@ -138,7 +138,8 @@ def rfm_values(
     who = "RFM scoring"
     out = {}
     if "R" in which:
-        out["R"] = numeric_column(data, "recency", who, param=None) - numeric_column(data, "T", who, param=None)
+        # rounded so float noise of weekly units (days / 7) does not split tied days
+        out["R"] = np.round(numeric_column(data, "recency", who, param=None) - numeric_column(data, "T", who, param=None), 9)
     if "F" in which:
         out["F"] = numeric_column(data, frequency, who, param=None)
     if "M" in which:
