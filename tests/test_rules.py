@@ -289,7 +289,7 @@ def scheme(**changes) -> dict:
         (scheme(tiers=[{"label": "A", "min": 10}, {"label": "B", "min": 1}]), "tiers.schemes[0].tiers[1].min", "last tier"),
         (scheme(tiers=[{"label": "A", "min": 10}, {"label": "B"}, {"label": "C"}]), "tiers.schemes[0].tiers[1].min", "missing"),
         (scheme(tiers=[{"label": "A", "share": 0.5}, {"label": "B"}]), "tiers.schemes[0].tiers[0].share", "not used by kind thresholds"),
-        (scheme(colum="revenue"), "tiers.schemes[0].colum", "unknown key"),
+        (scheme(colum="revenue"), "tiers.schemes[0].colum", "unknown key (allowed: name, description, kind, column,"),
         (scheme(kind="quantiles", tiers=[{"label": "A", "share": 0.5}, {"label": "B", "share": 0.4}]),
          "tiers.schemes[0].tiers", "sum to 0.9"),
         (scheme(kind="pareto", tiers=[{"label": "A", "share": 0.8}, {"label": "B", "share": 0.0}, {"label": "C", "share": 0.2}]),
@@ -370,3 +370,21 @@ def test_commented_examples_in_defaults_are_valid():
     assert tiers(segs["asset_bands"], data) == ["Private banking", "Standard", "Mass"]
     assert tiers(segs["nature_x_value"], data) == ["Individual · Diamond", "Government · Silver", "Enterprise · Bronze"]
     assert tiers(segs["clv_tiers"], data)[2] == "Top 20% CLV"
+
+
+def test_errors_keep_full_key_paths_when_embedded_in_the_project_params():
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    from workbench.segment import params_error
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        title: str = "x"
+        tiers: TiersConfig = Field(default_factory=TiersConfig.default)
+
+    bad = {"tiers": scheme(tiers=[{"label": "A", "min": 1}, {"label": "B", "min": 5}, {"label": "C"}]), "titl": "y"}
+    with pytest.raises(ValidationError) as info:
+        Params.model_validate(bad)
+    message = str(params_error(info.value, prefix="", root=Params))
+    assert "tiers.schemes[0].tiers[1].min: thresholds must strictly decrease" in message
+    assert "titl: unknown key (allowed: title, tiers)" in message

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -534,11 +535,13 @@ def build_segmenters(config: TiersConfig | dict | str | Path | None = None, *, l
 # ----------------------------------------------------------------------------- error messages
 
 
-def params_error(exc: ValidationError, prefix: str = "tiers") -> ParamsError:
+def params_error(exc: ValidationError, prefix: str = "tiers", root: type[BaseModel] | None = None) -> ParamsError:
     """A ParamsError whose lines name the full key path of each problem.
 
-    For use by any pydantic model embedding :class:`TiersConfig` (pass the path of the section
-    as ``prefix``): errors raised by this module's validators carry the sub-key they are about.
+    For use by any pydantic model embedding :class:`TiersConfig`: pass the path of the section as
+    ``prefix`` (``""`` when ``exc`` comes from the enclosing model) and the model that raised
+    ``exc`` as ``root`` (default TiersConfig) so unknown keys list the allowed ones. Errors raised
+    by this module's validators carry the sub-key they are about.
     """
     lines = []
     for err in exc.errors():
@@ -548,7 +551,8 @@ def params_error(exc: ValidationError, prefix: str = "tiers") -> ParamsError:
         if isinstance(ctx.get("error"), KeyedParamsError):
             path, msg = _join(path, ctx["error"].key), ctx["error"].detail
         elif kind == "extra_forbidden":
-            msg = "unknown key (check its spelling)"
+            allowed = _allowed_keys(root or TiersConfig, err["loc"][:-1])
+            msg = f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key (check its spelling)"
         elif kind == "missing":
             msg = "required key is missing"
         elif kind == "union_tag_invalid":
@@ -557,6 +561,47 @@ def params_error(exc: ValidationError, prefix: str = "tiers") -> ParamsError:
             path, msg = _join(path, "kind"), f"missing; kinds: {', '.join(KINDS)}"
         lines.append(f"{path}: {msg}")
     return ParamsError(lines[0] if len(lines) == 1 else "invalid params:\n  " + "\n  ".join(lines))
+
+
+def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
+    """Field names of the model found at ``loc`` below ``root`` (lists, dicts, tagged unions)."""
+    tp: Any = root
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return None
+            tp = field.annotation
+        elif get_origin(tp) is list and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        elif get_origin(tp) is Union:  # a tagged union: the tag names the member
+            members = [m for m in get_args(tp) if _unwrap(m) is not None and part in _tags(_unwrap(m))]
+            if not members:
+                return None
+            tp = members[0]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated`` and ``X | None``."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
+    return tp
+
+
+def _tags(model: Any) -> tuple:
+    field = getattr(model, "model_fields", {}).get("kind")
+    return get_args(field.annotation) if field is not None else ()
 
 
 def _key_path(prefix: str, loc: tuple) -> str:
