@@ -6,6 +6,7 @@ the ratios; finally checks that the three summaries agree.
 
     python benchmarks/bench_summary.py                      # 1M customers, ~10M transactions
     python benchmarks/bench_summary.py --customers 100000   # quick run (transactions scale along)
+    python benchmarks/bench_summary.py --paths workbench --duckdb-memory-limit 300MB   # spilling
 
 Paths, each timed from reading the Parquet file to the per-customer DataFrame (imports excluded):
   workbench  rfm_summary(path) - DuckDB scans the file; only per-customer rows reach pandas
@@ -65,7 +66,17 @@ def make_log(customers: int, transactions: int, seed: int):
 def run_workbench(path: str):
     from workbench.summary import rfm_summary
 
-    return rfm_summary(path, observation_end=OBSERVATION_END, time_unit="D")
+    limit = os.environ.get("BENCH_DUCKDB_MEMORY_LIMIT")
+    if not limit:
+        return rfm_summary(path, observation_end=OBSERVATION_END, time_unit="D")
+    import ibis
+
+    with tempfile.TemporaryDirectory(prefix="bench_spill_") as spill:
+        con = ibis.duckdb.connect(memory_limit=limit, temp_directory=spill)
+        try:
+            return rfm_summary(path, observation_end=OBSERVATION_END, time_unit="D", con=con)
+        finally:
+            con.disconnect()
 
 
 def run_pandas(path: str):
@@ -146,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="expected number of transactions (default: 10 per customer)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument("--duckdb-memory-limit", default=None,
+                        help="cap the workbench path's DuckDB (e.g. 500MB); it then spills to disk")
     parser.add_argument("--worker", choices=PATHS, help=argparse.SUPPRESS)
     parser.add_argument("--parquet", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -173,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         results, summaries = {}, {}
         for name in args.paths:
             out = os.path.join(tmp, f"{name}.parquet")
+            env = dict(os.environ, BENCH_DUCKDB_MEMORY_LIMIT=args.duckdb_memory_limit or "")
             proc = subprocess.run(
                 [sys.executable, __file__, "--worker", name, "--parquet", parquet, "--out", out],
-                capture_output=True, text=True, check=False,
+                capture_output=True, text=True, check=False, env=env,
             )
             if proc.returncode != 0:
                 print(f"{name}: failed\n{proc.stderr}")
@@ -183,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
             summaries[name] = pd.read_parquet(out)
 
+        if args.duckdb_memory_limit:
+            print(f"workbench path: DuckDB memory_limit {args.duckdb_memory_limit} (spills to disk above it)")
         print(f"load average before the runs: {load:.2f} on {os.cpu_count()} cores (wall times suffer above it)")
         print(f"\n{'path':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'RSS after imports':>18} "
               f"{'customers':>10}")

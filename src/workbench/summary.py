@@ -20,11 +20,12 @@ Customer Base Analysis". Journal of Marketing Research 42(4), 415-430.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import glob
 import os
-from pathlib import Path
-from typing import Any, Mapping
+import tempfile
+from typing import Any, Iterator, Mapping
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -85,7 +86,9 @@ def rfm_summary(
         Map from contract names to the source's names, e.g. ``{"customer_id": "cust",
         "timestamp": "date", "amount": "value"}``.
     con
-        An ibis backend to run on; default: a fresh in-memory DuckDB, closed afterwards.
+        An ibis backend to run on; default: a fresh in-memory DuckDB, closed afterwards. To cap
+        its memory pass ``con=ibis.duckdb.connect(memory_limit="1GB")``: DuckDB then spills to
+        disk (its ``temp_directory``) instead of failing.
 
     Returns
     -------
@@ -127,11 +130,9 @@ def rfm_summary(
     mapping = _check_columns_param(columns)
 
     source_name = _describe(transactions)
-    own_con = con is None and not isinstance(_unwrap(transactions), ir.Table)
-    if own_con:
-        con = ibis.duckdb.connect()
-    try:
-        table = _as_table(_unwrap(transactions), mapping, con, source_name)
+    inner = _unwrap(transactions)
+    with _engine(con, own=con is None and not isinstance(inner, ir.Table)) as con:
+        table = _as_table(inner, mapping, con, source_name)
         columns = _conformed_columns(table, source_name)
         _check_values(table, columns, source_name, con)
         backend = con if con is not None else table.get_backend()
@@ -143,9 +144,6 @@ def rfm_summary(
             arg_min=_min_by if getattr(backend, "name", "") == "duckdb" else _arg_min,
         )
         result = _to_pyarrow(expr, con)
-    finally:
-        if own_con:
-            con.disconnect()  # frees the engine's memory before the pandas conversion
 
     if result.num_rows == 0:
         period_end = cal_end if cal_end is not None else obs_end
@@ -197,6 +195,22 @@ def _check_columns_param(columns: Mapping[str, str] | None) -> dict[str, str]:
             f"{list(_REQUIRED + _OPTIONAL)} and values the source's column names"
         )
     return {name: mapping.get(name, name) for name in _REQUIRED}
+
+
+@contextlib.contextmanager
+def _engine(con: Any, *, own: bool) -> Iterator[Any]:
+    """The given backend, or a private in-memory DuckDB that spills to a private temporary folder
+    (not ``./.tmp``) and is closed afterwards, which frees its memory before the pandas conversion."""
+    if not own:
+        yield con
+        return
+    with tempfile.TemporaryDirectory(prefix="workbench-duckdb-") as spill:
+        own_con = ibis.duckdb.connect(temp_directory=spill)
+        try:
+            own_con.raw_sql("SET enable_progress_bar = false")  # a session option; keeps logs clean
+            yield own_con
+        finally:
+            own_con.disconnect()
 
 
 # ---------------------------------------------------------------------------------------------
