@@ -13,7 +13,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from workbench.data.clean import CleaningLog, format_examples, parse_text, parse_timestamps
+from workbench.data.clean import CleaningLog, format_examples, parse_text, parse_timestamps, run
 from workbench.data.load import read_source, resolve_columns
 from workbench.errors import DataError, ParamsError
 
@@ -71,7 +71,7 @@ def load_customers(
     if missing not in ("drop", "error"):
         raise ParamsError(f"missing must be 'drop' or 'error', got {missing!r}")
     raw = read_source(source, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter, source_name=source_name)
-    frame = raw.data.to_pandas() if isinstance(raw.data, ibis.Table) else raw.data
+    frame = run(raw.data) if isinstance(raw.data, ibis.Table) else raw.data
     mapping = resolve_columns(raw, columns, ("customer_id",), ATTRIBUTES, extra=True)
     log = CleaningLog(raw.name, mapping)
     log.add("read", "", len(frame), "none", raw.detail)

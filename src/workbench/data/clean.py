@@ -21,6 +21,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +47,8 @@ HUGE_AMOUNT = 1e12
 #: Smallest inter-quartile range (in decades of log10 amount) used by the outlier fence.
 MIN_LOG_IQR = 0.1
 N_EXAMPLES = 5
+_ARROW = "string[pyarrow]"
+_NA_MAX = max(map(len, NA_TOKENS))
 
 _CHOICES = {
     "returns": ("net_order", "net_customer_day", "drop", "keep", "error"),
@@ -54,6 +59,20 @@ _CHOICES = {
     "invalid": ("error", "drop"),
     "decimal": (".", ","),
 }
+
+
+@contextmanager
+def quiet_engine() -> Iterator[None]:
+    """Silence ibis 12's use of a method DuckDB 2 deprecates (``fetch_arrow_table``)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+        yield
+
+
+def run(expr: Any) -> Any:
+    """Execute an ibis expression (pandas out)."""
+    with quiet_engine():
+        return expr.execute()
 
 
 @dataclass(frozen=True)
@@ -146,40 +165,47 @@ class Parsed:
 
 
 def _cell_text(value: Any) -> str | None:
-    """A cell as stripped text: numbers without a spurious '.0', empty and NA tokens as None."""
+    """A non-string cell as text: numbers without a spurious '.0'; missing values as None."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, str):
-        text = value.strip()
-    elif isinstance(value, (bool, np.bool_)):
-        text = str(bool(value))
-    elif isinstance(value, (int, np.integer)):
-        text = str(int(value))
-    elif isinstance(value, (float, np.floating)):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return None
-        text = str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(float(value))
+        return str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(float(value))
+    return str(value)
+
+
+def cell_texts(s: pd.Series) -> pd.Series:
+    """Cells as stripped Arrow strings; empty cells and NA tokens (``NA``, ``null``, ...) as <NA>."""
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        text = s.astype(_ARROW).str.strip()
     else:
-        text = str(value).strip()
-    return None if text.lower() in NA_TOKENS else text
+        text = s.astype(object).map(_cell_text).astype(_ARROW).str.strip()
+    token = ((text.str.len() <= _NA_MAX) & text.str.lower().isin(NA_TOKENS)).fillna(False)
+    return text.mask(text.isna().to_numpy() | token.to_numpy(dtype=bool))
+
+
+def _floats(values: pd.Series) -> pd.Series:
+    return pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=values.index)
 
 
 def parse_text(s: pd.Series) -> Parsed:
     """Ids and labels as stripped strings (object dtype): ``00001`` stays ``00001``, 7.0 becomes ``7``."""
-    if pd.api.types.infer_dtype(s, skipna=True) == "string":
-        text = s.astype(object).where(s.notna(), None)
-        text = text.map(lambda v: v.strip() if isinstance(v, str) else None)
-        text = text.where(~text.str.lower().isin(NA_TOKENS).fillna(True), None)
-    else:
-        text = s.astype(object).map(_cell_text)
-    text = text.astype(object)
-    missing = text.isna()
-    return Parsed(text, missing, pd.Series(False, index=s.index))
+    text = cell_texts(s)
+    missing = pd.Series(text.isna().to_numpy(), index=s.index)
+    values = pd.Series(text.astype(object).to_numpy(), index=s.index).where(~missing, None)
+    return Parsed(values, missing, pd.Series(False, index=s.index))
 
 
 _NUMBER_RE = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_CURRENCY_RE = r"(?:US\$|HK\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|[¥￥$€£元円])"
-_SPACE_RE = r"[\s\u00a0\u2009\u202f\u3000]"
+_CURRENCY_RE = "(?i)(?:US\\$|HK\\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|[¥￥$€£元円])"
+_SPACE_RE = "[\\s\u00a0\u2009\u202f\u3000]"
 
 
 def parse_amounts(s: pd.Series, decimal: str = ".") -> Parsed:
@@ -189,27 +215,23 @@ def parse_amounts(s: pd.Series, decimal: str = ".") -> Parsed:
     if pd.api.types.is_bool_dtype(s):
         return Parsed(pd.Series(np.nan, index=index), s.isna(), s.notna())
     if pd.api.types.is_numeric_dtype(s):
-        values = s.astype("float64")
+        values = _floats(s)
         missing = values.isna()
         invalid = ~missing & ~np.isfinite(values.fillna(0.0))
         return Parsed(values.where(~invalid), missing, invalid)
-    text = s.astype(object).map(_cell_text)
-    missing = text.isna()
+    text = cell_texts(s)
+    missing = pd.Series(text.isna().to_numpy(), index=index)
     values = pd.Series(np.nan, index=index, dtype="float64")
-    present = text[~missing].astype(str)
-    if decimal == ".":
-        fast = pd.to_numeric(present.where(present.str.fullmatch(_NUMBER_RE), None), errors="coerce")
-    else:
-        fast = pd.Series(np.nan, index=present.index)
-    values[fast.index] = fast
-    rest = present[fast.isna()]
+    present = text[~missing.to_numpy()]
+    plain = present.str.fullmatch(_NUMBER_RE).to_numpy(dtype=bool) if decimal == "." else np.zeros(len(present), bool)
+    values[present.index[plain]] = _floats(pd.to_numeric(present[plain], errors="coerce")).to_numpy()
+    rest = present[~plain]
     converted = 0
     if len(rest):
         cleaned = _normalise_money_text(rest, decimal)
-        ok = cleaned.str.fullmatch(_NUMBER_RE).fillna(False)
-        parsed = pd.to_numeric(cleaned.where(ok, None), errors="coerce")
-        values[parsed.index] = parsed
-        converted = int(parsed.notna().sum())
+        ok = cleaned.str.fullmatch(_NUMBER_RE).fillna(False).to_numpy(dtype=bool)
+        values[rest.index[ok]] = _floats(pd.to_numeric(cleaned[ok], errors="coerce")).to_numpy()
+        converted = int(ok.sum())
     invalid = ~missing & (values.isna() | ~np.isfinite(values.fillna(0.0)))
     values = values.where(~invalid)
     detail = f"{converted} values read from text with currency signs, separators or parentheses" if converted else ""
@@ -217,18 +239,19 @@ def parse_amounts(s: pd.Series, decimal: str = ".") -> Parsed:
 
 
 def _normalise_money_text(text: pd.Series, decimal: str) -> pd.Series:
-    t = text.str.replace(_CURRENCY_RE, "", regex=True, flags=re.IGNORECASE).str.replace(_SPACE_RE, "", regex=True)
-    paren = t.str.fullmatch(r"\(.*\)")
+    t = text.str.replace(_CURRENCY_RE, "", regex=True).str.replace(_SPACE_RE, "", regex=True)
+    paren = t.str.fullmatch(r"\(.*\)").to_numpy(dtype=bool)
     t = t.where(~paren, "-" + t.str.slice(1, -1))
-    trailing = t.str.fullmatch(r"[^-].*-")
+    trailing = t.str.fullmatch(r"[^-].*-").to_numpy(dtype=bool)
     t = t.where(~trailing, "-" + t.str.slice(0, -1))
     if decimal == ".":
-        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").to_numpy(dtype=bool)
         t = t.where(~grouped, t.str.replace(",", "", regex=False))
     else:
-        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?").to_numpy(dtype=bool)
         t = t.where(~grouped, t.str.replace(".", "", regex=False))
-        t = t.where(~t.str.fullmatch(r"[+-]?\d*,\d+"), t.str.replace(",", ".", regex=False))
+        comma = t.str.fullmatch(r"[+-]?\d*,\d+").to_numpy(dtype=bool)
+        t = t.where(~comma, t.str.replace(",", ".", regex=False))
     return t
 
 
@@ -270,26 +293,29 @@ def parse_timestamps(
     if pd.api.types.is_bool_dtype(s):
         return Parsed(pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"), s.isna(), s.notna())
     numeric = pd.api.types.is_numeric_dtype(s)
-    objects = s.astype(object)
-    is_dt = objects.map(lambda v: isinstance(v, (_dt.date, np.datetime64)) and not pd.isna(v))
     values = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     converted = 0
-    if is_dt.any():
+    objects = s.astype(object)
+    is_dt = no.copy()
+    if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty") and not numeric:
+        is_dt = objects.map(lambda v: isinstance(v, (_dt.date, np.datetime64)) and not pd.isna(v)).astype(bool)
+    if is_dt.any():  # datetime objects among the cells (Excel date cells)
         stamps = objects[is_dt].map(pd.Timestamp)
         aware = stamps.map(lambda v: v.tzinfo is not None)
         converted += int(aware.sum())
         values[is_dt] = stamps.map(
             lambda v: v.tz_convert(timezone).tz_localize(None) if v.tzinfo is not None else v
         ).astype("datetime64[ns]")
-    text = objects.where(~is_dt, None).map(_cell_text)
-    missing = text.isna() & ~is_dt
-    present = text[text.notna()].astype(str)
+        objects = objects.where(~is_dt, None)
+    text = cell_texts(objects)
+    missing = pd.Series(text.isna().to_numpy(), index=index) & ~is_dt
+    present = text[text.notna().to_numpy()]
     fmt = date_format or ("%Y%m%d" if numeric else None)
-    parsed, chosen, mixed, note = _parse_date_text(present, fmt, dayfirst, timezone)
-    values[parsed.index] = parsed
-    converted += int(present.str.contains(_TIME_TZ_RE, regex=True).sum()) if len(present) else 0
-    invalid = text.notna() & values.isna()
-    mixed_masks = {f: invalid & pd.Series(index.isin(ix), index=index) for f, ix in mixed.items()}
+    parsed, chosen, mixed, note, n_aware = _parse_date_text(present, fmt, dayfirst, timezone)
+    values[present.index] = parsed
+    converted += n_aware
+    invalid = ~missing & ~is_dt & values.isna()
+    mixed_masks = {f: pd.Series(index.isin(present.index[m]), index=index) for f, m in mixed.items()}
     detail = "; ".join(x for x in [f"format {chosen}" if chosen else "", note] if x)
     if numeric:
         detail += " (numbers read as YYYYMMDD)"
@@ -298,63 +324,57 @@ def parse_timestamps(
     return Parsed(values, missing, invalid, converted, detail.strip("; "), mixed_masks)
 
 
-def _parse_dates_with(text: pd.Series, fmt: str, timezone: str) -> pd.Series:
+def _parse_dates_with(text: pd.Series, fmt: str, timezone: str) -> np.ndarray:
     """Parse with one format; naive and zone-aware strings separately (pandas' ISO 8601 parser
     would otherwise carry an offset over to the naive strings after it)."""
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     if not len(text):
         return out
     text = text.str.replace(r"\s*(?:UTC|GMT)$", "+00:00", regex=True)
-    aware = text.str.contains(_TIME_TZ_RE, regex=True)
+    aware = text.str.contains(_TIME_TZ_RE, regex=True).to_numpy(dtype=bool)
     if (~aware).any():
-        out[~aware] = pd.to_datetime(text[~aware], format=fmt, errors="coerce").astype("datetime64[ns]")
+        out[~aware] = pd.to_datetime(text[~aware], format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
     if aware.any():
         stamps = pd.to_datetime(text[aware], format=fmt, errors="coerce", utc=True)
-        out[aware] = stamps.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+        out[aware] = stamps.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     return out
 
 
 def _parse_date_text(
     text: pd.Series, fmt: str | None, dayfirst: bool, timezone: str
-) -> tuple[pd.Series, str | None, dict[str, pd.Index], str]:
-    """(values, chosen format, {other format: index of rows it alone reads}, note)."""
+) -> tuple[np.ndarray, str | None, dict[str, np.ndarray], str, int]:
+    """(values, chosen format, {other format: mask of rows only it reads}, note, zone-aware count).
+
+    Formats are tried on the distinct values (a sample of them to choose the format)."""
     if not len(text):
-        return pd.Series(dtype="datetime64[ns]"), fmt, {}, ""
-    uniques = pd.Series(pd.unique(text.to_numpy()))
+        return np.array([], dtype="datetime64[ns]"), fmt, {}, "", 0
+    codes, distinct = pd.factorize(text)
+    uniques = pd.Series(distinct, dtype=_ARROW)
+    n_aware = int(uniques.str.contains(_TIME_TZ_RE, regex=True).to_numpy(dtype=bool)[codes].sum())
     if fmt is not None:
-        parsed_u = _parse_dates_with(uniques, fmt, timezone)
-        return _expand(text, uniques, parsed_u), fmt, {}, ""
+        return _parse_dates_with(uniques, fmt, timezone)[codes], fmt, {}, "", n_aware
     candidates = date_candidates(dayfirst)
     first = _parse_dates_with(uniques, candidates[0], timezone)
-    if first.notna().all():
-        return _expand(text, uniques, first), candidates[0], {}, ""
+    if not np.isnat(first).any():
+        return first[codes], candidates[0], {}, "", n_aware
     sample = uniques if len(uniques) <= _INFER_SAMPLE else uniques.sample(_INFER_SAMPLE, random_state=0)
     scores = {c: _parse_dates_with(sample, c, timezone) for c in candidates}
-    best = max(candidates, key=lambda c: scores[c].notna().sum())  # first of the ties wins
-    note = ""
-    rivals = [
-        c for c in candidates
-        if c != best and scores[c].notna().sum() == scores[best].notna().sum() and not scores[c].equals(scores[best])
-    ]
-    if rivals and scores[best].notna().any():
-        note = f"ambiguous: {rivals[0]} also reads every value (dayfirst={dayfirst}); pass date_format to choose"
+    hits = {c: int((~np.isnat(v)).sum()) for c, v in scores.items()}
+    best = max(candidates, key=lambda c: hits[c])  # the first of equals wins
+    rivals = [c for c in candidates if c != best and hits[c] == hits[best] and not np.array_equal(scores[c], scores[best])]
+    note = f"ambiguous: {rivals[0]} also reads every value (dayfirst={dayfirst}); pass date_format to choose" if rivals and hits[best] else ""
     parsed_u = _parse_dates_with(uniques, best, timezone)
-    values = _expand(text, uniques, parsed_u)
-    mixed: dict[str, pd.Index] = {}
-    left = text[values.isna()]
+    mixed: dict[str, np.ndarray] = {}
+    left = np.flatnonzero(np.isnat(parsed_u))
     for cand in candidates:
         if cand == best or not len(left):
             continue
-        hit = _parse_dates_with(left, cand, timezone).notna()
+        hit = ~np.isnat(_parse_dates_with(uniques.iloc[left], cand, timezone))
         if hit.any():
-            mixed[cand] = left.index[hit]
+            mixed[cand] = np.isin(codes, left[hit])
             left = left[~hit]
-    return values, best if parsed_u.notna().any() else None, mixed, note
-
-
-def _expand(text: pd.Series, uniques: pd.Series, parsed_u: pd.Series) -> pd.Series:
-    lookup = pd.Series(parsed_u.to_numpy(), index=uniques.to_numpy())
-    return pd.Series(lookup.reindex(text.to_numpy()).to_numpy(), index=text.index).astype("datetime64[ns]")
+    chosen = best if (~np.isnat(parsed_u)).any() else None
+    return parsed_u[codes], chosen, mixed, note, n_aware
 
 
 # ----------------------------------------------------------------------------------------------
@@ -491,18 +511,18 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
             exprs[name] = _ibis_text(col)
     raw = t.mutate(**{f"_raw_{k}": t[v] for k, v in mapping.items()})
     typed = raw.mutate(**exprs)
-    n_total = int(typed.count().execute())
+    n_total = int(run(typed.count()))
     if n_total == 0:
         raise log.error(None, "the table has no rows")
-    if int(typed.filter(typed.customer_id.isnull()).count().execute()) == n_total:
+    if int(run(typed.filter(typed.customer_id.isnull()).count())) == n_total:
         raise log.error("customer_id", f"all {n_total} rows have an empty customer id")
 
     def screen(table: ibis.Table, cond: ibis.Value, step: str, column: str, policy: str, what: str) -> ibis.Table:
         hit = table.filter(cond)
-        n = int(hit.count().execute())
+        n = int(run(hit.count()))
         examples = ""
         if n:
-            sample = hit.order_by("_row").limit(N_EXAMPLES).select("_row", f"_raw_{column}").execute()
+            sample = run(hit.order_by("_row").limit(N_EXAMPLES).select("_row", f"_raw_{column}"))
             examples = format_examples(sample["_row"], sample[f"_raw_{column}"])
         if n and policy == "error":
             raise log.error(column, f"{n} row(s) {what}; examples: {examples}. Fix the table or pass {'missing' if 'empty' in what else 'invalid'}='drop'.")
@@ -576,22 +596,52 @@ def _ibis_number(col: ibis.Value, log: CleaningLog, name: str):
 
 def _record_examples(table: ibis.Table, cond: ibis.Value, extra: tuple[str, ...] = ()) -> tuple[int, str]:
     hit = table.filter(cond)
-    n = int(hit.count().execute())
+    n = int(run(hit.count()))
     if not n:
         return 0, ""
     shown = ["_row", *[c for c in (*REQUIRED, "order_id") if c in table.columns], *extra]
-    sample = hit.order_by("_row").limit(N_EXAMPLES).select(*shown).execute()
+    sample = run(hit.order_by("_row").limit(N_EXAMPLES).select(*shown))
     records = sample.drop(columns="_row").to_dict("records")
     return n, format_examples(sample["_row"], records)
 
 
-def clean_table(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+class Workspace:
+    """Where each cleaned stage is computed once, as a temporary table of a DuckDB connection,
+    so that later checks do not recompute earlier steps. Only the latest stage is kept; tables
+    are created and dropped by name with plain SQL. ``backend=None`` keeps everything lazy
+    (engines other than DuckDB recompute each check)."""
+
+    def __init__(self, backend: Any = None):
+        self.backend = backend
+        self._last: str | None = None
+
+    def keep(self, t: ibis.Table) -> ibis.Table:
+        if self.backend is None:
+            return t
+        name = ibis.util.gen_name("workbench_clean")
+        with quiet_engine():
+            out = self.backend.create_table(name, t, temp=True)
+        self.drop()
+        self._last = name
+        return out
+
+    def drop(self) -> None:
+        if self.backend is not None and self._last is not None:
+            self.backend.raw_sql(f'DROP TABLE IF EXISTS "{self._last}"')
+            self._last = None
+
+
+def clean_table(t: ibis.Table, log: CleaningLog, opts: CleaningOptions, workspace: Workspace | None = None) -> ibis.Table:
     """Reported cleaning with ibis expressions; ``t`` has ``_row`` and contract columns."""
-    t = _after_observation_end(t, log, opts)
-    t = _exact_duplicates(t, log, opts)
-    _order_conflicts(t, log)
-    t = _returns(t, log, opts)
-    t = _zero_amounts(t, log, opts)
+    workspace = workspace or Workspace()
+    t = workspace.keep(t)
+    for step in (_after_observation_end, _exact_duplicates, _returns, _zero_amounts):
+        before = t
+        t = step(t, log, opts)
+        if t is not before:
+            t = workspace.keep(t)
+        if step is _exact_duplicates:
+            _order_conflicts(t, log)
     return _outliers(t, log, opts)
 
 
@@ -673,9 +723,7 @@ def _returns(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Tab
         else:
             aggs[c] = hit[c].first(order_by=hit._row)
     merged = hit.group_by(["customer_id", "_key"]).aggregate(**aggs).select(*t.columns)
-    stats = merged.aggregate(
-        groups=merged.count(), kept=(merged.amount > 0).sum(), rows=hit.count().as_scalar()
-    ).execute().iloc[0]
+    stats = run(merged.aggregate(groups=merged.count(), kept=(merged.amount > 0).sum(), rows=hit.count().as_scalar())).iloc[0]
     groups, kept_groups = int(stats["groups"]), int(stats["kept"] or 0)
     unit = "order (or customer-day when the order id is empty)" if by_order else "customer-day"
     log.add(
@@ -705,7 +753,7 @@ def outlier_fence(q1: float, q3: float, k: float) -> float:
 def _outliers(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
     pos = t.filter(t.amount > 0)
     logs = pos.amount.log10()
-    q = pos.aggregate(q1=logs.quantile(0.25), q3=logs.quantile(0.75)).execute().iloc[0]
+    q = run(pos.aggregate(q1=logs.quantile(0.25), q3=logs.quantile(0.75))).iloc[0]
     huge = t.amount.abs() >= HUGE_AMOUNT
     if pd.isna(q["q1"]):
         cond, rule = huge, f"|amount| >= {HUGE_AMOUNT:.0e} (no positive amounts for a fence)"

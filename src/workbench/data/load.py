@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pandas as pd
 
@@ -24,9 +25,12 @@ from workbench.data.clean import (
     REQUIRED,
     CleaningLog,
     CleaningOptions,
+    Workspace,
     clean_table,
     parse_frame,
     parse_table,
+    quiet_engine,
+    run,
     _integer_if_whole,
 )
 from workbench.errors import DataError, ParamsError
@@ -70,7 +74,7 @@ class Transactions:
         """``data`` as a pandas DataFrame (executes a lazy table; timestamps as datetime64[ns])."""
         if not self.lazy:
             return self.data
-        return _finish_frame(self.data.to_pandas())
+        return _finish_frame(run(self.data))
 
     def actions(self) -> pd.DataFrame:
         """The log rows that changed or flagged data."""
@@ -202,23 +206,31 @@ def load_transactions(
     log = CleaningLog(raw.name, mapping)
     log.add("read", "", raw.n_rows, "none", raw.detail)
     log.add("columns", "", 0, "none", "; ".join(f"{k} <- {v!r}" for k, v in mapping.items()))
+    data: pd.DataFrame | ibis.Table
     if isinstance(raw.data, pd.DataFrame):
         frame = raw.data[list(dict.fromkeys(mapping.values()))].copy()
         frame.insert(0, "_row", range(1, len(frame) + 1))
-        table = ibis.memtable(parse_frame(frame, mapping, log, opts))
-    else:
-        table = parse_table(raw.data, mapping, log, opts)
-    cleaned = clean_table(table, log, opts)
-    if raw.lazy:
-        data: pd.DataFrame | ibis.Table = cleaned.order_by("_row").drop("_row")
-        stats = cleaned.aggregate(
-            n=cleaned.count(), c=cleaned.customer_id.nunique(), lo=cleaned.timestamp.min(), hi=cleaned.timestamp.max()
-        ).to_pandas().iloc[0]
-        n_rows, n_customers, lo, hi = int(stats["n"]), int(stats["c"]), stats["lo"], stats["hi"]
-    else:
-        data = _finish_frame(cleaned.order_by("_row").drop("_row").to_pandas())
+        parsed = parse_frame(frame, mapping, log, opts)
+        connection = duckdb.connect()  # private: its temporary tables go when it is closed
+        try:
+            connection.register("workbench_parsed", parsed)
+            backend = ibis.duckdb.from_connection(connection)
+            with quiet_engine():
+                table = backend.table("workbench_parsed")
+            cleaned = clean_table(table, log, opts, Workspace(backend))
+            data = _finish_frame(run(cleaned.order_by("_row").drop("_row")))
+        finally:
+            connection.close()
         n_rows, n_customers = len(data), int(data["customer_id"].nunique())
         lo, hi = (data["timestamp"].min(), data["timestamp"].max()) if n_rows else (None, None)
+    else:
+        table = parse_table(raw.data, mapping, log, opts)
+        cleaned = clean_table(table, log, opts, Workspace(_duckdb_backend(table)))
+        data = cleaned.order_by("_row").drop("_row")
+        stats = run(cleaned.aggregate(
+            n=cleaned.count(), c=cleaned.customer_id.nunique(), lo=cleaned.timestamp.min(), hi=cleaned.timestamp.max()
+        )).iloc[0]
+        n_rows, n_customers, lo, hi = int(stats["n"]), int(stats["c"]), stats["lo"], stats["hi"]
     if n_rows == 0:
         dropped = [f"{r.step} {r.rows}" for r in log.to_frame().itertuples() if r.action == "dropped" and r.rows]
         raise log.error(None, f"no usable rows left after cleaning {raw.n_rows} rows (dropped: {', '.join(dropped)})")
@@ -246,6 +258,15 @@ def _finish_frame(df: pd.DataFrame) -> pd.DataFrame:
         else:
             df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df
+
+
+def _duckdb_backend(table: ibis.Table) -> Any:
+    """The table's DuckDB backend (stages are kept there as temporary tables), else None."""
+    try:
+        backend = table.get_backend()
+    except Exception:  # an unbound memtable runs on the default backend
+        backend = ibis.get_backend()
+    return backend if getattr(backend, "name", "") == "duckdb" else None
 
 
 def _day(ts: Any) -> str:
@@ -295,7 +316,7 @@ def read_source(
         return RawSource(source, name, f"DataFrame, {len(source)} rows", len(source))
     if isinstance(source, ibis.Table):
         name = source_name or _table_name(source)
-        return RawSource(source, name, f"ibis table on {_backend_name(source)}", int(source.count().execute()), lazy=True)
+        return RawSource(source, name, f"ibis table on {_backend_name(source)}", int(run(source.count())), lazy=True)
     if not isinstance(source, (str, os.PathLike)):
         raise DataError(f"source must be a file path, a pandas DataFrame or an ibis Table, got {type(source).__name__}")
     path = Path(source)
@@ -382,8 +403,9 @@ def sniff_delimiter(text: str) -> str:
 def _read_parquet(path: Path, name: str, *, lazy: bool) -> RawSource:
     try:
         if lazy:
-            table = ibis.read_parquet(path)
-            n = int(table.count().execute())
+            with quiet_engine():
+                table = ibis.read_parquet(path)
+            n = int(run(table.count()))
             if n == 0:
                 raise DataError(f"{name}: the Parquet file has no rows (columns {table.columns})")
             return RawSource(table, name, f"Parquet (lazy, DuckDB), {n} rows", n, lazy=True)
