@@ -147,6 +147,14 @@ REJECTED: list[Any] = [
         DataError, [r"1 row\(s\) with a date that cannot be read", "row 2: '2020-01-31'"], id="date-format-mismatch",
     ),
     pytest.param(
+        lambda p: (ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"], "timestamp": ["2020-01-01", "2020-01-02"], "amount": ["1", "twelve"]})), {}),
+        DataError, ["'amount'", r"1 row\(s\) with an amount that is not a number", "row 2: 'twelve'"], id="ibis-table-text-in-amount",
+    ),
+    pytest.param(
+        lambda p: (ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"], "timestamp": ["2020-01-01", "soon"], "amount": [1.0, 2.0]})), {}),
+        DataError, ["'timestamp'", r"1 row\(s\) with a date that cannot be read", "row 2: 'soon'"], id="ibis-table-unparseable-date",
+    ),
+    pytest.param(
         lambda p: (csv(p, "a,2020-01-01,1", "b,2020-01-02,2", "c,2020-01-03,3"), {"columns": {"customer_id": "cust"}}),
         DataError, [r"'cust' \(mapped from 'customer_id'\) not found", r"available columns: \['customer_id'"], id="mapping-to-absent-column",
     ),
@@ -477,6 +485,19 @@ def check_ibis_table_policies(tmp: Path) -> None:
     assert eager.data["amount"].tolist() == [6.0, 0.0]  # duplicate dropped, then 10 - 4 netted; March row after the end
 
 
+def check_ibis_text_columns(tmp: Path) -> None:
+    """An engine table with float ids, YYYYMMDD integers and text amounts, parsed by ibis."""
+    frame = pd.DataFrame({
+        "customer_id": [7.0, 8.0, np.nan, 9.0], "timestamp": [19970101, 19970102, 19970103, 19970104],
+        "amount": ["¥1,234.50", " ", "3", "(2)"],
+    })
+    tx = load_transactions(ibis.memtable(frame), returns="keep")
+    data = tx.to_pandas()
+    assert data.values.tolist() == [["7", pd.Timestamp("1997-01-01"), 1234.5, False], ["9", pd.Timestamp("1997-01-04"), -2.0, False]]
+    assert (step(tx, "missing_customer_id")["rows"], step(tx, "missing_customer_id")["examples"]) == (1, "row 3: empty")
+    assert (step(tx, "missing_amount")["rows"], step(tx, "missing_amount")["examples"]) == (1, "row 2: empty")
+
+
 CLEANED: list[Any] = [
     pytest.param(check_missing_ids, id="some-missing-ids"),
     pytest.param(check_nan_amounts, id="nan-amounts"),
@@ -517,6 +538,7 @@ CLEANED: list[Any] = [
     pytest.param(check_blank_rows, id="blank-rows"),
     pytest.param(check_excel_date_cells, id="excel-date-cells"),
     pytest.param(check_ibis_table_policies, id="ibis-table"),
+    pytest.param(check_ibis_text_columns, id="ibis-table-text-columns"),
 ]
 
 

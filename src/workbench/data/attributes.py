@@ -15,7 +15,7 @@ import pandas as pd
 
 from workbench.data.clean import CleaningLog, format_examples, parse_text, parse_timestamps, run
 from workbench.data.load import read_source, resolve_columns
-from workbench.errors import DataError, ParamsError
+from workbench.errors import ParamsError
 
 #: Attribute names with a conventional meaning; any other column of the source is kept as well.
 ATTRIBUTES = ("nature", "industry", "size", "region", "signup_date", "account_manager")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +36,6 @@ from workbench.errors import DataError, ParamsError
 #: Contract columns, in output order. The first three are required.
 REQUIRED = ("customer_id", "timestamp", "amount")
 OPTIONAL = ("order_id", "quantity", "channel", "product")
-TEXT_COLUMNS = ("order_id", "channel", "product")
 
 #: Cell texts read as missing (compared case-insensitively after stripping).
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nat", "#n/a", "<na>"})
@@ -162,6 +160,7 @@ class Parsed:
     converted: int = 0
     detail: str = ""
     mixed: dict[str, pd.Series] = field(default_factory=dict)
+    format: str | None = None
 
 
 def _cell_text(value: Any) -> str | None:
@@ -321,7 +320,7 @@ def parse_timestamps(
         detail += " (numbers read as YYYYMMDD)"
     if converted:
         detail += f"; {converted} time-zone-aware values converted to {timezone}"
-    return Parsed(values, missing, invalid, converted, detail.strip("; "), mixed_masks)
+    return Parsed(values, missing, invalid, converted, detail.strip("; "), mixed_masks, chosen)
 
 
 def _parse_dates_with(text: pd.Series, fmt: str, timezone: str) -> np.ndarray:
@@ -466,11 +465,12 @@ def parse_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, op
             out[name] = parsed[name].values
     out = out[keep.to_numpy()].reset_index(drop=True)
     if "quantity" in out:
-        out["quantity"] = _integer_if_whole(out["quantity"])
+        out["quantity"] = integer_if_whole(out["quantity"])
     return out
 
 
-def _integer_if_whole(q: pd.Series) -> pd.Series:
+def integer_if_whole(q: pd.Series) -> pd.Series:
+    """int64 (Int64 with gaps) when every value is a whole number, else unchanged."""
     whole = q.dropna()
     if len(whole) and (whole == np.floor(whole)).all() and whole.abs().max() < 2**53:
         return q.astype("Int64") if q.isna().any() else q.astype("int64")
@@ -479,8 +479,7 @@ def _integer_if_whole(q: pd.Series) -> pd.Series:
 
 def _mixed_formats_error(log: CleaningLog, ts: Parsed, rows: pd.Series, raw: pd.Series, keep: pd.Series) -> DataError:
     main = keep & ts.values.notna()
-    fmt = ts.detail.split(";")[0].removeprefix("format ")
-    parts = [f"{int(main.sum())} rows read as {fmt} (e.g. {format_examples(rows[main], raw[main]).split('; ')[0]})"]
+    parts = [f"{int(main.sum())} rows read as {ts.format} (e.g. {format_examples(rows[main], raw[main]).split('; ')[0]})"]
     for other, mask in ts.mixed.items():
         mask = mask & keep
         parts.append(f"{int(mask.sum())} rows only as {other} (e.g. {format_examples(rows[mask], raw[mask])})")
@@ -497,27 +496,31 @@ def _mixed_formats_error(log: CleaningLog, ts: Parsed, rows: pd.Series, raw: pd.
 
 def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
     """Contract columns from an ibis table, with ibis expressions: ids cast to strings, dates from
-    timestamp / date / YYYYMMDD integers / ISO text, amounts from numbers or plain numeric text.
-    Rows are numbered in the engine's scan order."""
-    exprs = {"_row": (ibis.row_number() + 1).cast("int64")}
-    bad: dict[str, ibis.Value] = {}
-    for name, label in mapping.items():
-        col = t[label]
+    timestamp / date / YYYYMMDD integers / ISO text, amounts from numbers or plain numeric text
+    (currency signs, thousands separators, parentheses). Rows are numbered in the engine's scan
+    order. ``date_format`` and ``decimal=","`` apply to files and DataFrames only."""
+    if opts.date_format not in (None, "%Y%m%d"):
+        raise log.error("timestamp", "date_format is applied to files and DataFrames only; cast the column in the engine")
+    raw = {name: _ibis_cell(t[label]) for name, label in mapping.items()}
+    typed = t.mutate(_row=(ibis.row_number() + 1).cast("int64"), **{f"_raw_{k}": v for k, v in raw.items()})
+    parsed: dict[str, ibis.Value] = {}
+    notes: dict[str, str] = {}
+    for name, value in raw.items():
         if name == "timestamp":
-            exprs[name], bad[name] = _ibis_timestamp(col, log, opts)
+            parsed[name], notes[name] = _ibis_timestamp(value, t[mapping[name]].type(), log)
         elif name in ("amount", "quantity"):
-            exprs[name], bad[name] = _ibis_number(col, log, name)
+            parsed[name] = _ibis_number(value, log, name)
         else:
-            exprs[name] = _ibis_text(col)
-    raw = t.mutate(**{f"_raw_{k}": t[v] for k, v in mapping.items()})
-    typed = raw.mutate(**exprs)
+            parsed[name] = _ibis_text(value)
+    typed = typed.mutate(**parsed)
     n_total = int(run(typed.count()))
     if n_total == 0:
         raise log.error(None, "the table has no rows")
     if int(run(typed.filter(typed.customer_id.isnull()).count())) == n_total:
         raise log.error("customer_id", f"all {n_total} rows have an empty customer id")
 
-    def screen(table: ibis.Table, cond: ibis.Value, step: str, column: str, policy: str, what: str) -> ibis.Table:
+    def screen(table: ibis.Table, column: str, kind: str, policy: str, what: str) -> ibis.Table:
+        cond = table[f"_raw_{column}"].isnull() if kind == "missing" else table[f"_raw_{column}"].notnull() & table[column].isnull()
         hit = table.filter(cond)
         n = int(run(hit.count()))
         examples = ""
@@ -525,69 +528,64 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
             sample = run(hit.order_by("_row").limit(N_EXAMPLES).select("_row", f"_raw_{column}"))
             examples = format_examples(sample["_row"], sample[f"_raw_{column}"])
         if n and policy == "error":
-            raise log.error(column, f"{n} row(s) {what}; examples: {examples}. Fix the table or pass {'missing' if 'empty' in what else 'invalid'}='drop'.")
-        log.add(step, column, n, "dropped", f"rows {what}", examples)
+            raise log.error(column, f"{n} row(s) {what}; examples: {examples}. Fix the table or pass {kind}='drop'.")
+        log.add(f"{kind}_{column}", column, n, "dropped", f"rows {what}", examples)
         return table.filter(~cond) if n else table
 
     log.add("blank_rows", "", 0, "none", "not checked separately for tables")
-    typed = screen(typed, typed.customer_id.isnull(), "missing_customer_id", "customer_id", opts.missing, "with an empty customer id")
-    raw_ts = typed["_raw_timestamp"]
-    typed = screen(typed, raw_ts.isnull(), "missing_timestamp", "timestamp", opts.missing, "with an empty date")
-    typed = screen(typed, bad["timestamp"](typed), "invalid_timestamp", "timestamp", opts.invalid, "with a date that cannot be read")
-    log.add("date_format", "timestamp", 0, "none", f"engine type {t[mapping['timestamp']].type()}")
-    log.add("timezone", "timestamp", 0, "none", "engine timestamps used as stored")
-    typed = screen(typed, typed["_raw_amount"].isnull(), "missing_amount", "amount", opts.missing, "with an empty amount")
-    typed = screen(typed, bad["amount"](typed), "invalid_amount", "amount", opts.invalid, "with an amount that is not a number")
-    log.add("amount_text", "amount", 0, "none", "")
+    typed = screen(typed, "customer_id", "missing", opts.missing, "with an empty customer id")
+    typed = screen(typed, "timestamp", "missing", opts.missing, "with an empty date")
+    typed = screen(typed, "timestamp", "invalid", opts.invalid, "with a date that cannot be read")
+    log.add("date_format", "timestamp", 0, "none", notes["timestamp"])
+    log.add("timezone", "timestamp", 0, "none", "engine timestamps used as stored (a zone-aware column is cast by the engine)")
+    typed = screen(typed, "amount", "missing", opts.missing, "with an empty amount")
+    typed = screen(typed, "amount", "invalid", opts.invalid, "with an amount that is not a number")
+    log.add("amount_text", "amount", 0, "none", "text amounts read by the engine")
     if "quantity" in mapping:
-        typed = screen(typed, bad["quantity"](typed), "invalid_quantity", "quantity", opts.invalid, "with a quantity that is not a number")
+        typed = screen(typed, "quantity", "invalid", opts.invalid, "with a quantity that is not a number")
     return typed.select("_row", *[c for c in (*REQUIRED, *OPTIONAL) if c in mapping])
 
 
-def _ibis_text(col: ibis.Value) -> ibis.Value:
-    typ = col.type()
-    if typ.is_floating():
-        text = ibis.ifelse(col == col.round(), col.round().cast("int64").cast("string"), col.cast("string"))
-    elif typ.is_string():
-        text = col.strip()
-    else:
-        text = col.cast("string")
+def _ibis_cell(col: ibis.Value) -> ibis.Value:
+    """A cell as the engine holds it; text stripped, with empty cells and NA tokens as null."""
+    if not col.type().is_string():
+        return col
+    text = col.strip()
     return ibis.ifelse(text.lower().isin(sorted(NA_TOKENS)), ibis.null("string"), text)
 
 
-def _ibis_timestamp(col: ibis.Value, log: CleaningLog, opts: CleaningOptions):
+def _ibis_text(col: ibis.Value) -> ibis.Value:
+    """Ids and labels as strings; whole floating-point numbers without '.0' (``7``, not ``7.0``)."""
     typ = col.type()
+    if typ.is_floating():
+        return ibis.ifelse(col == col.round(), col.round().cast("int64").cast("string"), col.cast("string"))
+    return col if typ.is_string() else col.cast("string")
+
+
+def _ibis_timestamp(value: ibis.Value, source_type: dt.DataType, log: CleaningLog) -> tuple[ibis.Value, str]:
+    typ = value.type()
     if typ.is_timestamp():
-        value = col.cast(dt.Timestamp())  # a zone-aware column: the engine's cast (its session time zone)
-    elif typ.is_date():
-        value = col.cast("timestamp")
-    elif typ.is_integer() or typ.is_string():
-        text = col.cast("string").strip()
-        if typ.is_integer() or (opts.date_format == "%Y%m%d"):
-            text = ibis.ifelse(
-                text.re_search(r"^\d{8}$"), text.substr(0, 4) + "-" + text.substr(4, 2) + "-" + text.substr(6, 2), text
-            )
-        elif opts.date_format is not None:
-            raise log.error("timestamp", "date_format is only applied to files and DataFrames; cast the column in the engine")
-        value = text.try_cast("timestamp")
-    else:
-        raise log.error("timestamp", f"engine type {typ} cannot be read as a date; cast it to a timestamp")
-    return value, (lambda tbl: tbl["_raw_timestamp"].notnull() & tbl["timestamp"].isnull())
+        note = f"engine type {source_type}" + (" (cast to naive by the engine)" if typ.timezone else "")
+        return value.cast(dt.Timestamp()), note
+    if typ.is_date():
+        return value.cast("timestamp"), f"engine type {source_type}"
+    if typ.is_integer() or typ.is_string():
+        text = value.cast("string")
+        ymd = text.re_search(r"^\d{8}$")
+        text = ibis.ifelse(ymd, text.substr(0, 4) + "-" + text.substr(4, 2) + "-" + text.substr(6, 2), text)
+        return text.try_cast("timestamp"), f"engine type {source_type}, read as ISO 8601 or YYYYMMDD"
+    raise log.error("timestamp", f"engine type {typ} cannot be read as a date; cast it to a timestamp")
 
 
-def _ibis_number(col: ibis.Value, log: CleaningLog, name: str):
-    typ = col.type()
+def _ibis_number(value: ibis.Value, log: CleaningLog, name: str) -> ibis.Value:
+    typ = value.type()
     if typ.is_numeric():
-        value = col.cast("float64")
-    elif typ.is_string():
-        text = col.strip().re_replace(_CURRENCY_RE, "").re_replace(_SPACE_RE, "")
-        text = text.re_replace(r"^\((.*)\)$", "-\\1")
+        return value.cast("float64")
+    if typ.is_string():
+        text = value.re_replace(_CURRENCY_RE, "").re_replace(_SPACE_RE, "").re_replace(r"^\((.*)\)$", "-\\1")
         grouped = text.re_search(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-        text = ibis.ifelse(grouped, text.re_replace(",", ""), text)
-        value = ibis.ifelse(text.lower().isin(sorted(NA_TOKENS)), ibis.null("float64"), text.try_cast("float64"))
-    else:
-        raise log.error(name, f"engine type {typ} cannot be read as a number")
-    return value, (lambda tbl: tbl[f"_raw_{name}"].notnull() & tbl[name].isnull())
+        return ibis.ifelse(grouped, text.re_replace(",", ""), text).try_cast("float64")
+    raise log.error(name, f"engine type {typ} cannot be read as a number")
 
 
 # ----------------------------------------------------------------------------------------------

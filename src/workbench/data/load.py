@@ -31,7 +31,7 @@ from workbench.data.clean import (
     parse_table,
     quiet_engine,
     run,
-    _integer_if_whole,
+    integer_if_whole,
 )
 from workbench.errors import DataError, ParamsError
 
@@ -252,7 +252,7 @@ def _finish_frame(df: pd.DataFrame) -> pd.DataFrame:
         elif c == "amount":
             df[c] = df[c].astype("float64")
         elif c == "quantity":
-            df[c] = _integer_if_whole(df[c].astype("float64"))
+            df[c] = integer_if_whole(df[c].astype("float64"))
         elif c == "is_outlier":
             df[c] = df[c].astype(bool)
         else:
