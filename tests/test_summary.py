@@ -456,6 +456,21 @@ def test_extra_columns_and_other_types_are_accepted():
     pd.testing.assert_frame_equal(rfm_summary(dates, observation_end="2020-01-10"), s)
 
 
+@pytest.mark.parametrize(
+    "convert",
+    [
+        pytest.param(lambda d: d.astype({"customer_id": "category"}), id="categorical-ids"),
+        pytest.param(lambda d: d.astype({"customer_id": "string[pyarrow]"}), id="arrow-string-ids"),
+        pytest.param(lambda d: d.astype({"timestamp": "datetime64[s]"}), id="seconds-timestamps"),
+        pytest.param(lambda d: d.astype({"amount": "float32"}), id="float32-amounts"),
+    ],
+)
+def test_pandas_dtype_variants(small, convert):
+    pd.testing.assert_frame_equal(
+        rfm_summary(convert(small), observation_end="2020-01-31"), rfm_summary(small, observation_end="2020-01-31")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # errors
 
