@@ -75,6 +75,7 @@ def test_cdnow_outliers_match_numpy_fence(master: Transactions, raw_master: pd.D
     q1, q3 = np.percentile(logs, [25, 75])
     fence = 10 ** (q3 + 3 * (q3 - q1))
     assert outlier_fence(q1, q3, 3.0) == pytest.approx(fence)
+    assert f"amount > {fence:,.2f} " in step(master, "outliers")["detail"]
     assert step(master, "outliers")["rows"] == (amounts > fence).sum() == master.data["is_outlier"].sum()
 
 

@@ -67,7 +67,7 @@ class Transactions:
 
     @property
     def lazy(self) -> bool:
-        """True when ``data`` is an ibis Table (nothing materialised yet)."""
+        """True when ``data`` is an ibis Table (run by its engine when used)."""
         return not isinstance(self.data, pd.DataFrame)
 
     def to_pandas(self) -> pd.DataFrame:
@@ -177,8 +177,11 @@ def load_transactions(
     sheet
         Excel sheet name or 0-based index; required when the workbook has several sheets.
     lazy
-        Read Parquet lazily through ibis/DuckDB (files larger than memory); ``data`` is then an
-        ibis Table and only engine-typed columns are understood.
+        Read Parquet through ibis/DuckDB instead of pandas (files larger than memory); ``data`` is
+        then an ibis Table, as for an ibis-table source. Engine tables are parsed by the engine:
+        typed columns, ISO or YYYYMMDD dates, plain or currency-marked numbers (``date_format`` and
+        ``decimal=","`` apply to files and DataFrames only). On DuckDB each cleaned stage is kept
+        as a temporary table of the source's connection so that no step is computed twice.
     source_name
         Name used in messages and the log (default: the file name, ``"DataFrame"`` or the table name).
 
@@ -206,31 +209,10 @@ def load_transactions(
     log = CleaningLog(raw.name, mapping)
     log.add("read", "", raw.n_rows, "none", raw.detail)
     log.add("columns", "", 0, "none", "; ".join(f"{k} <- {v!r}" for k, v in mapping.items()))
-    data: pd.DataFrame | ibis.Table
     if isinstance(raw.data, pd.DataFrame):
-        frame = raw.data[list(dict.fromkeys(mapping.values()))].copy()
-        frame.insert(0, "_row", range(1, len(frame) + 1))
-        parsed = parse_frame(frame, mapping, log, opts)
-        connection = duckdb.connect()  # private: its temporary tables go when it is closed
-        try:
-            connection.register("workbench_parsed", parsed)
-            backend = ibis.duckdb.from_connection(connection)
-            with quiet_engine():
-                table = backend.table("workbench_parsed")
-            cleaned = clean_table(table, log, opts, Workspace(backend))
-            data = _finish_frame(run(cleaned.order_by("_row").drop("_row")))
-        finally:
-            connection.close()
-        n_rows, n_customers = len(data), int(data["customer_id"].nunique())
-        lo, hi = (data["timestamp"].min(), data["timestamp"].max()) if n_rows else (None, None)
+        data, (n_rows, n_customers, lo, hi) = _clean_frame(raw.data, mapping, log, opts)
     else:
-        table = parse_table(raw.data, mapping, log, opts)
-        cleaned = clean_table(table, log, opts, Workspace(_duckdb_backend(table)))
-        data = cleaned.order_by("_row").drop("_row")
-        stats = run(cleaned.aggregate(
-            n=cleaned.count(), c=cleaned.customer_id.nunique(), lo=cleaned.timestamp.min(), hi=cleaned.timestamp.max()
-        )).iloc[0]
-        n_rows, n_customers, lo, hi = int(stats["n"]), int(stats["c"]), stats["lo"], stats["hi"]
+        data, (n_rows, n_customers, lo, hi) = _clean_engine_table(raw.data, mapping, log, opts)
     if n_rows == 0:
         dropped = [f"{r.step} {r.rows}" for r in log.to_frame().itertuples() if r.action == "dropped" and r.rows]
         raise log.error(None, f"no usable rows left after cleaning {raw.n_rows} rows (dropped: {', '.join(dropped)})")
@@ -241,6 +223,36 @@ def load_transactions(
         n_customers=n_customers, first_date=lo, last_date=hi, observation_end=opts.observation_end,
         columns=dict(mapping),
     )
+
+
+def _clean_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> tuple[pd.DataFrame, tuple]:
+    """Parse in pandas, clean in a private DuckDB connection (its stage tables go when it closes)."""
+    frame = raw[list(dict.fromkeys(mapping.values()))].copy()
+    frame.insert(0, "_row", range(1, len(frame) + 1))
+    parsed = parse_frame(frame, mapping, log, opts)
+    connection = duckdb.connect()
+    try:
+        connection.register("workbench_parsed", parsed)
+        backend = ibis.duckdb.from_connection(connection)
+        with quiet_engine():
+            table = backend.table("workbench_parsed")
+        cleaned = clean_table(table, log, opts, Workspace(backend))
+        data = _finish_frame(run(cleaned.order_by("_row").drop("_row")))
+    finally:
+        connection.close()
+    if not len(data):
+        return data, (0, 0, None, None)
+    return data, (len(data), int(data["customer_id"].nunique()), data["timestamp"].min(), data["timestamp"].max())
+
+
+def _clean_engine_table(table: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> tuple[ibis.Table, tuple]:
+    """Parse and clean with ibis expressions; the result stays a lazy table of the source's engine."""
+    parsed = parse_table(table, mapping, log, opts)
+    cleaned = clean_table(parsed, log, opts, Workspace(_duckdb_backend(parsed)))
+    stats = run(cleaned.aggregate(
+        n=cleaned.count(), c=cleaned.customer_id.nunique(), lo=cleaned.timestamp.min(), hi=cleaned.timestamp.max()
+    )).iloc[0]
+    return cleaned.order_by("_row").drop("_row"), (int(stats["n"]), int(stats["c"]), stats["lo"], stats["hi"])
 
 
 def _finish_frame(df: pd.DataFrame) -> pd.DataFrame:
