@@ -486,6 +486,7 @@ def test_pandas_dtype_variants(small, convert):
         ({"observation_end": "not a date"}, "observation_end must be a date"),
         ({"calibration_end": "soon"}, "calibration_end must be a date"),
         ({"columns": {"client": "customer_id"}}, r"columns: unknown contract name\(s\) \['client'\]"),
+        ({"merge_same_day": "yes"}, "merge_same_day must be True or False"),
     ],
 )
 def test_bad_params(small, kwargs, message):

@@ -128,22 +128,24 @@ def rfm_summary(
             "the holdout period is (calibration_end, observation_end]"
         )
     mapping = _check_columns_param(columns)
+    if not isinstance(merge_same_day, (bool, np.bool_)):
+        raise ParamsError(f"merge_same_day must be True or False, got {merge_same_day!r}")
 
     source_name = _describe(transactions)
     inner = _unwrap(transactions)
-    with _engine(con, own=con is None and not isinstance(inner, ir.Table)) as con:
-        table = _as_table(inner, mapping, con, source_name)
-        columns = _conformed_columns(table, source_name)
-        _check_values(table, columns, source_name, con)
-        backend = con if con is not None else table.get_backend()
+    with _engine(con, own=con is None and not isinstance(inner, ir.Table)) as engine:
+        table = _as_table(inner, mapping, engine, source_name)
+        typed = _conformed_columns(table, source_name)
+        _check_values(table, typed, source_name, engine)
+        backend = engine if engine is not None else table.get_backend()
         expr = _summary_expr(
-            table.select(**columns),
+            table.select(**typed),
             obs_end=obs_end,
             cal_day=None if cal_end is None else (cal_end - _EPOCH).days,
             merge_same_day=merge_same_day,
             arg_min=_min_by if getattr(backend, "name", "") == "duckdb" else _arg_min,
         )
-        result = _to_pyarrow(expr, con)
+        result = _to_pyarrow(expr, engine)
 
     if result.num_rows == 0:
         period_end = cal_end if cal_end is not None else obs_end
