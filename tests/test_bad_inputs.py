@@ -139,6 +139,19 @@ REJECTED: list[Any] = [
     ),
     pytest.param(lambda p: (pd.DataFrame(columns=["customer_id", "timestamp", "amount"]), {}), DataError, ["DataFrame", "no rows"], id="empty-dataframe"),
     pytest.param(
+        lambda p: (csv(p, "a,2020-01-01,1", "b,2020-01-02,2,extra,fields", "c,2020-01-03,3"), {}),
+        DataError, ["cannot split the file into columns", "line 3", "delimiter"], id="ragged-row",
+    ),
+    pytest.param(lambda p: (write(p, "tx.xlsx", "not a workbook"), {}), DataError, ["tx.xlsx", "cannot read as an Excel workbook"], id="corrupt-excel"),
+    pytest.param(lambda p: (write(p, "tx.parquet", "not parquet"), {}), DataError, ["tx.parquet", "cannot read as Parquet"], id="corrupt-parquet"),
+    pytest.param(
+        lambda p: (csv(p, "张三,2020-01-01,1"), {"encoding": "ascii"}), DataError, ["cannot decode the file as ascii"], id="wrong-encoding",
+    ),
+    pytest.param(
+        lambda p: (excel(p, {"orders": pd.DataFrame(columns=["customer_id", "timestamp", "amount"])}), {}),
+        DataError, [r"tx.xlsx\[orders\]: header only"], id="excel-header-only",
+    ),
+    pytest.param(
         lambda p: (pd.DataFrame({"customer_id": ["a", "b"], "timestamp": [43831, 43832], "amount": [1.0, 2.0]}), {}),
         DataError, ["'timestamp'", r"2 row\(s\) with a date that cannot be read", "row 1: 43831", "YYYYMMDD"], id="excel-serial-numbers-as-dates",
     ),
@@ -308,6 +321,8 @@ def check_duplicate_order_ids(tmp: Path) -> None:
     row = step(tx, "order_conflicts")
     assert (row["rows"], row["action"]) == (4, "flagged")
     assert "row 3" in row["examples"] and "row 6" in row["examples"] and "row 1" not in row["examples"]
+    lines = step(tx, "order_lines")
+    assert (lines["rows"], lines["action"]) == (2, "kept") and lines["examples"].startswith("row 1: ") and "row 2: " in lines["examples"]
     assert len(tx.data) == 6
 
 

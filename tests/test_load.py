@@ -25,7 +25,7 @@ CDNOW_COLUMNS = {"customer_id": "customer_id", "timestamp": "date", "amount": "d
 EXPECTED_STEPS = [
     "read", "columns", "blank_rows", "missing_customer_id", "missing_timestamp", "invalid_timestamp", "date_format",
     "timezone", "missing_amount", "invalid_amount", "amount_text", "invalid_quantity", "after_observation_end",
-    "exact_duplicates", "order_conflicts", "returns", "zero_amounts", "outliers", "result",
+    "exact_duplicates", "order_lines", "order_conflicts", "returns", "zero_amounts", "outliers", "result",
 ]
 EXCEL_ROWS = 4000  # openpyxl needs seconds per 10k rows: the Excel comparison uses the first rows
 

@@ -670,14 +670,25 @@ def _exact_duplicates(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) ->
 
 
 def _order_conflicts(t: ibis.Table, log: CleaningLog) -> None:
+    """Rows sharing an order id: order lines (same customer and day) or conflicts (other customers
+    or purchase days). Both are reported and kept."""
     if "order_id" not in t.columns:
+        log.add("order_lines", "order_id", 0, "skipped", "no order_id column")
         log.add("order_conflicts", "order_id", 0, "skipped", "no order_id column")
         return
     w = ibis.window(group_by="order_id")
     purchase_day = ibis.ifelse(t.amount >= 0, t.timestamp.truncate("D"), ibis.null("timestamp"))
-    marked = t.mutate(_n_cust=t.customer_id.nunique().over(w), _n_days=purchase_day.nunique().over(w))
-    cond = marked.order_id.notnull() & ((marked._n_cust > 1) | (marked._n_days > 1))
-    n, examples = _record_examples(marked, cond)
+    marked = t.mutate(
+        _n_rows=t.count().over(w), _n_cust=t.customer_id.nunique().over(w), _n_days=purchase_day.nunique().over(w)
+    )
+    conflict = (marked._n_cust > 1) | (marked._n_days > 1)
+    n, examples = _record_examples(marked, marked.order_id.notnull() & (marked._n_rows > 1) & ~conflict)
+    log.add(
+        "order_lines", "order_id", n, "kept",
+        "rows sharing their order id with other rows of the same customer and day (order lines, e.g. "
+        "different amounts); kept as rows", examples,
+    )
+    n, examples = _record_examples(marked, marked.order_id.notnull() & conflict)
     log.add(
         "order_conflicts", "order_id", n, "flagged",
         "rows whose order id also appears with another customer, or with purchases on another day; kept "
