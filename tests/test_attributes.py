@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 
@@ -90,9 +91,9 @@ def test_load_customers_excel_and_parquet(tmp_path: Path) -> None:
     xlsx, pq = tmp_path / "c.xlsx", tmp_path / "c.parquet"
     frame.to_excel(xlsx, index=False)
     frame.assign(customer_id=frame["customer_id"].astype(float)).to_parquet(pq)
-    for source in (xlsx, pq):
+    for source in (xlsx, pq, ibis.memtable(frame)):
         c = load_customers(source)
-        assert c.index.tolist() == ["1", "2", "3"], source.suffix
+        assert c.index.tolist() == ["1", "2", "3"], source
         assert c["region"].dtype == "category" and c["signup_date"].dtype == "datetime64[ns]"
 
 
