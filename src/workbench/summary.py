@@ -209,7 +209,8 @@ def _engine(con: Any, *, own: bool) -> Iterator[Any]:
     with tempfile.TemporaryDirectory(prefix="workbench-duckdb-") as spill:
         own_con = ibis.duckdb.connect(temp_directory=spill)
         try:
-            own_con.raw_sql("SET enable_progress_bar = false")  # a session option; keeps logs clean
+            with contextlib.suppress(Exception):  # DuckDB refuses this in Jupyter without ipywidgets
+                own_con.raw_sql("SET enable_progress_bar = false")  # a session option; keeps logs clean
             yield own_con
         finally:
             own_con.disconnect()
