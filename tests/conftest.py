@@ -58,16 +58,17 @@ def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     from workbench.cli import app
 
+    runs = {
+        "en": ["--set", "title=CDNOW customer tiers"],
+        "zh": ["--set", "language=zh", "--set", f"title={json.dumps('客户分级报告 <测试>', ensure_ascii=False)}"],
+        "b2b": ["-p", "demo_b2b"],
+    }
     out = {}
-    for language, title in (("en", "CDNOW customer tiers"), ("zh", "客户分级报告 <测试>")):
-        reports = tmp_path_factory.mktemp(f"reports_{language}")
-        result = CliRunner().invoke(
-            app,
-            ["run", "--all", "-q", "--reports", str(reports), "--set", f"language={language}",
-             "--set", f"title={json.dumps(title, ensure_ascii=False)}"],
-        )
+    for name, options in runs.items():
+        reports = tmp_path_factory.mktemp(f"reports_{name}")
+        result = CliRunner().invoke(app, ["run", "--all", "-q", "--reports", str(reports), *options])
         assert result.exit_code == 0, result.output
-        out[language] = reports
+        out[name] = reports
     return out
 
 

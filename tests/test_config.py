@@ -42,7 +42,17 @@ def test_bad_params_name_the_key(mapping, fragment):
 def test_unknown_key_lists_the_allowed_ones():
     with pytest.raises(ParamsError) as info:
         parse_params({"data": {"colums": {}}}, "x.yaml")
-    assert "allowed: columns, customer_columns" in str(info.value)
+    assert "data.colums: unknown key (allowed: transactions, customers, columns," in str(info.value)
+
+
+def test_tier_scheme_mistakes_name_the_full_key():
+    bad = {"tiers": {"schemes": [{"name": "v", "kind": "thresholds", "column": "revenue",
+                                  "tiers": [{"label": {"en": "A", "zh": "甲"}, "min": 10},
+                                            {"label": {"en": "B", "zh": "乙"}, "min": 20}]}]}}
+    with pytest.raises(ParamsError, match=r"x.yaml: tiers.schemes\[0\].tiers\[1\].min"):
+        parse_params(bad, "x.yaml")
+    with pytest.raises(ParamsError, match=r"tiers.schemes\[0\].kind: unknown scheme kind 'magic'"):
+        parse_params({"tiers": {"schemes": [{"name": "v", "kind": "magic"}]}}, "x.yaml")
 
 
 def test_overrides_use_dotted_keys_and_yaml_values():

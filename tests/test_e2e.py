@@ -18,8 +18,9 @@ def _manifests(reports: Path) -> dict[str, dict]:
     return {m.parent.parent.name: json.loads(m.read_text()) for m in reports.glob("*/*/manifest.json")}
 
 
-def test_every_notebook_succeeds_and_is_indexed(cdnow_reports):
-    reports = cdnow_reports["en"]
+@pytest.mark.parametrize("scenario", ["en", "zh", "b2b"])
+def test_every_notebook_succeeds_and_is_indexed(cdnow_reports, scenario):
+    reports = cdnow_reports[scenario]
     manifests = _manifests(reports)
     assert set(manifests) == set(available_notebooks())
     assert {m["status"] for m in manifests.values()} == {"succeeded"}
@@ -55,3 +56,16 @@ def test_chinese_report_figures_render_without_missing_glyphs(cdnow_reports):
         nb = nbformat.read(executed, as_version=4)
         streams = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
         assert "missing from font" not in streams and "Glyph" not in streams, executed.name
+
+
+def test_rfm_report_exports_one_crm_file_per_scheme(cdnow_reports):
+    import pandas as pd
+
+    manifest = _manifests(cdnow_reports["en"])["10_rfm_tiers"]
+    run = cdnow_reports["en"] / "10_rfm_tiers" / manifest["run_id"]
+    schemes = manifest["metrics"]["schemes"]
+    assert len(schemes) >= 6 and manifest["exports"] == sorted(f"crm_{s}.csv" for s in schemes)
+    crm = pd.read_csv(run / "crm_rfm.csv", dtype={"customer_id": str}, encoding="utf-8-sig")
+    assert len(crm) == 23_570 and crm["customer_id"].is_unique
+    assert crm["customer_id"].str.fullmatch(r"\d{5}").all()  # CRM files carry the real ids
+    assert crm["label_zh"].notna().all() and crm["actions"].notna().all()

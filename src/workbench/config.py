@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import ParamsError
+from workbench.segment.schema import TiersConfig, params_error
 
 #: Environment variable that points at the project folder when it cannot be found from the cwd.
 HOME_ENV = "WORKBENCH_HOME"
@@ -110,6 +111,10 @@ class Params(_Strict):
     timeout_seconds: int = Field(1800, gt=0, description="time limit for running one notebook, in seconds")
     notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
+    tiers: TiersConfig = Field(
+        default_factory=TiersConfig.default,
+        description="RFM settings, tier schemes and playbooks (defaults: workbench/segment/defaults.yaml)",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Params:
@@ -135,7 +140,7 @@ def parse_params(mapping: Mapping[str, Any], source: str = "params") -> Params:
     try:
         return Params.model_validate(dict(mapping))
     except ValidationError as exc:
-        raise ParamsError(_explain(exc, source)) from None
+        raise ParamsError(f"{source}: {params_error(exc, prefix='', root=Params)}") from None
 
 
 def load_params(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Params:
@@ -202,27 +207,3 @@ def notebook_params(namespace: Mapping[str, Any]) -> Params:
     if injected:
         return parse_params(injected, str(namespace.get("params_file") or "injected parameters"))
     return load_params(namespace.get("params_file") or "default.yaml")
-
-
-def _explain(exc: ValidationError, source: str) -> str:
-    lines = []
-    for error in exc.errors():
-        path = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            parent = _model_at(error["loc"][:-1])
-            allowed = ", ".join(sorted(parent.model_fields)) if parent else ""
-            message = f"unknown key (allowed: {allowed})" if allowed else "unknown key"
-        lines.append(f"{source}: {path}: {message}")
-    return "\n".join(lines)
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] = Params
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return None
-        model = annotation
-    return model

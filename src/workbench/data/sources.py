@@ -95,6 +95,10 @@ def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
     else:
         source, columns = resolve_path(data.transactions), data.columns or None
     loaded = load_transactions(source, columns, observation_end=observation_end, **options)
+    if data.customers:
+        from workbench.data.attributes import load_customers
+
+        customers = load_customers(resolve_path(data.customers), data.customer_columns or None)
     issues = loaded.log.drop(columns=["examples"], errors="ignore")
     return LoadedData(loaded.to_pandas(), customers, issues, loaded.source, loaded.n_input_rows)
 

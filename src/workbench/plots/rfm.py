@@ -13,10 +13,11 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from workbench.errors import ParamsError
+from workbench.i18n import text
 from workbench.segment.base import Segmenter
 
 
-def plot_score_distribution(scores: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_score_distribution(scores: pd.DataFrame, ax: Axes | None = None, *, language: str = "en") -> Axes:
     """Customers per score level for R, F and M (grouped bars), from :func:`rfm_scores`.
 
     Levels left empty by ties (e.g. F = 2, 3 when most customers have frequency 0) show as gaps.
@@ -32,14 +33,14 @@ def plot_score_distribution(scores: pd.DataFrame, ax: Axes | None = None) -> Axe
         counts = scores[dim].value_counts().reindex(levels, fill_value=0)
         ax.bar(levels + (i - 1) * width, counts.to_numpy(), width=width, label=dim)
     ax.set_xticks(levels)
-    ax.set_xlabel("score")
-    ax.set_ylabel("customers")
-    ax.set_title("RFM score distribution")
-    ax.legend(title="dimension")
+    ax.set_xlabel(text("score", language))
+    ax.set_ylabel(text("customers", language))
+    ax.set_title(text("score_distribution", language))
+    ax.legend()
     return ax
 
 
-def plot_segment_sizes(data: pd.DataFrame | Segmenter, ax: Axes | None = None) -> Axes:
+def plot_segment_sizes(data: pd.DataFrame | Segmenter, ax: Axes | None = None, *, language: str = "en") -> Axes:
     """Share of customers and share of revenue per tier (horizontal bars, best tier on top).
 
     ``data`` is a profile table (:func:`workbench.playbook.profile`) or a fitted segmenter (its
@@ -49,13 +50,14 @@ def plot_segment_sizes(data: pd.DataFrame | Segmenter, ax: Axes | None = None) -
     ax = ax or plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))[1]
     y = np.arange(len(table))[::-1]
     names = [str(t) for t in table.index]
-    ax.barh(y + 0.2, table["customer_share"].to_numpy(), height=0.4, label="customers")
+    ax.barh(y + 0.2, table["customer_share"].to_numpy(), height=0.4, label=text("share_of_customers", language))
     if "revenue_share" in table.columns:
-        ax.barh(y - 0.2, table["revenue_share"].fillna(0).to_numpy(), height=0.4, label="revenue")
+        ax.barh(y - 0.2, table["revenue_share"].fillna(0).to_numpy(), height=0.4, label=text("share_of_revenue", language))
     ax.set_yticks(y, names)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    ax.set_xlabel("share")
-    ax.set_title(f"Tier sizes: {table.index.name}" if table.index.name else "Tier sizes")
+    ax.set_xlabel(text("share", language))
+    title = text("tier_sizes", language)
+    ax.set_title(f"{title}: {table.index.name}" if table.index.name else title)
     ax.legend()
     return ax
 
@@ -66,6 +68,8 @@ def plot_rf_heatmap(
     value: str = "count",
     monetary: str = "revenue",
     ax: Axes | None = None,
+    *,
+    language: str = "en",
 ) -> Axes:
     """R x F grid of customer counts (``value="count"``) or mean ``monetary`` (``value="monetary"``,
     needs ``summary``); R on the vertical axis (best at the top), F on the horizontal, cells annotated.
@@ -76,7 +80,7 @@ def plot_rf_heatmap(
     levels = list(range(1, n + 1))
     if value == "count":
         grid = pd.crosstab(scores["R"], scores["F"]).reindex(index=levels, columns=levels, fill_value=0)
-        fmt, title = "{:,.0f}", "Customers per R x F cell"
+        fmt, title = "{:,.0f}", text("rf_heatmap", language)
     else:
         if summary is None or monetary not in summary.columns:
             raise ParamsError(f"plot_rf_heatmap: value='monetary' needs a summary with column {monetary!r}")
@@ -99,7 +103,9 @@ def plot_rf_heatmap(
     return ax
 
 
-def plot_tier_treemap(data: pd.DataFrame | Segmenter, size: str = "customers", ax: Axes | None = None) -> Axes:
+def plot_tier_treemap(
+    data: pd.DataFrame | Segmenter, size: str = "customers", ax: Axes | None = None, *, language: str = "en"
+) -> Axes:
     """Treemap of tiers, area proportional to ``size`` (``customers`` or ``revenue_total``).
 
     A plain binary-split layout drawn with matplotlib rectangles (no extra dependency): the
@@ -119,7 +125,7 @@ def plot_tier_treemap(data: pd.DataFrame | Segmenter, size: str = "customers", a
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_axis_off()
-    ax.set_title(f"{table.index.name or 'tiers'}: {'customers' if size == 'customers' else 'revenue'}")
+    ax.set_title(f"{table.index.name or text('tiers', language)}: {text('customers' if size == 'customers' else 'revenue', language)}")
     return ax
 
 

@@ -65,11 +65,32 @@ def fmt(value: object) -> object:
     return value
 
 
-def table(df: pd.DataFrame, *, caption: str | None = None, index: bool = True) -> None:
-    """Show a table with readable numbers, escaped cells and an optional escaped caption."""
+def percent(value: object) -> object:
+    """A share as a percentage: 0.2531 -> 25.3%."""
+    return "" if value is None or pd.isna(value) else f"{float(value):.1%}"
+
+
+_TABLE_STYLE = (
+    "<style>.wb-scroll{overflow-x:auto;max-width:100%}.wb-table th,.wb-table td{white-space:nowrap}"
+    ".wb-table td{max-width:28rem;white-space:normal}</style>"
+)
+
+
+def table(
+    df: pd.DataFrame, *, caption: str | None = None, index: bool = True, language: str | None = None
+) -> None:
+    """Show a table with readable numbers (shares as percentages), escaped cells, an optional
+    escaped caption, and column names translated when ``language`` is given."""
     from IPython.display import HTML, display
 
-    shown = df.apply(lambda column: column.map(fmt)) if len(df) else df
+    from workbench.i18n import text
+
+    shown = df.copy()
+    for name in shown.columns:
+        is_share = "share" in str(name) and pd.api.types.is_float_dtype(shown[name])
+        shown[name] = shown[name].map(percent if is_share else fmt)
+    if language:
+        shown = shown.rename(columns=lambda name: text(str(name), language))
     styled = shown.to_html(escape=True, index=index, border=0, classes="wb-table", na_rep="")
     cap = f"<p><b>{escape(caption)}</b></p>" if caption else ""
-    display(HTML(cap + styled))
+    display(HTML(f"{_TABLE_STYLE}{cap}<div class='wb-scroll'>{styled}</div>"))

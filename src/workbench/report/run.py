@@ -120,6 +120,8 @@ def run_notebook(
     manifest["metrics"] = collect_metrics(executed)
     manifest["status"] = "failed" if error else "succeeded"
     manifest["error"] = error
+    standard = {MANIFEST, REPORT, LOG, output.name}
+    manifest["exports"] = sorted(p.name for p in run_dir.iterdir() if p.name not in standard and not p.name.startswith("."))
     html = render_html(executed, title=resolved.title, footer=_footer(manifest))
     (run_dir / REPORT).write_text(html, encoding="utf-8")
     write_json_atomic(run_dir / MANIFEST, manifest)
@@ -144,6 +146,7 @@ def _execute(path: Path, output: Path, params: Params, params_file: str | None, 
     import papermill as pm
 
     parameters = params.model_dump(mode="json")
+    parameters["output_dir"] = str(output.parent)
     if params_file:
         parameters["params_file"] = params_file
     deadline = time.monotonic() + params.timeout_seconds

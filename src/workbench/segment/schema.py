@@ -78,6 +78,12 @@ class RFMConfig(_Strict):
     def weight_tuple(self) -> tuple[float, float, float]:
         return (self.weights.r, self.weights.f, self.weights.m)
 
+    def scores(self, summary: Any) -> Any:
+        """:func:`~workbench.segment.rfm.rfm_scores` of ``summary`` with these settings."""
+        from workbench.segment.rfm import rfm_scores
+
+        return rfm_scores(summary, self.n, frequency=self.frequency, monetary=self.monetary, weights=self.weight_tuple)
+
 
 # ----------------------------------------------------------------------------- schemes
 

@@ -1,0 +1,51 @@
+"""Report sections for tier schemes: one call shows a scheme's profile, sizes and playbook."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from workbench.i18n import text
+from workbench.playbook import playbook_table
+from workbench.plots.rfm import plot_segment_sizes
+from workbench.report.display import escape, table
+from workbench.segment import Segmenter, profile
+
+
+def fit_schemes(segmenters: list[Segmenter], summary: pd.DataFrame) -> dict[str, pd.Series]:
+    """Fit every segmenter on ``summary``; tier labels per scheme name."""
+    return {seg.name: seg.fit_assign(summary) for seg in segmenters}
+
+
+def tier_overview(labels: dict[str, pd.Series], summary: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """One row per scheme: number of tiers, the top tier's share of customers and of revenue."""
+    rows = []
+    for name, tiers in labels.items():
+        prof = profile(summary, tiers, extra_columns=[])
+        top = prof.iloc[0]
+        rows.append(
+            {
+                "scheme": name,
+                "tiers": len(prof),
+                "top_tier": str(prof.index[0]),
+                "top_customer_share": float(top["customer_share"]),
+                "top_revenue_share": float(top["revenue_share"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def show_scheme(labels: pd.Series, summary: pd.DataFrame, tiers_config=None, *, language: str = "en") -> None:
+    """A scheme's section: heading, profile per tier, size and revenue bars, playbook per tier."""
+    from IPython.display import HTML, display
+
+    display(HTML(f"<h3>{escape(labels.name)}</h3>"))
+    prof = profile(summary, labels, extra_columns=[])
+    shown = prof.drop(columns=["label_en", "label_zh"], errors="ignore")
+    table(shown, caption=text("tier_profile", language), language=language)
+    ax = plot_segment_sizes(prof, language=language)
+    plt.show()
+    plt.close(ax.figure)
+    book = playbook_table(labels, tiers_config, language=language)
+    shown = book.drop(columns=["label_en", "label_zh", "source"], errors="ignore")
+    table(shown, caption=text("playbook", language), language=language)

@@ -1,0 +1,101 @@
+"""One scenario as notebooks use it: params, data, summaries and segmenters, each computed once.
+
+``sc = Scenario.from_notebook(globals())`` in the first cell of a report notebook reads the
+injected params (or ``params_file``), sets the report style and gives every later cell what it
+needs in one call: ``sc.data``, ``sc.summary()``, ``sc.summary(split=True)``, ``sc.segmenters()``,
+``sc.export_path("crm_rfm.csv")``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.config import Params, notebook_params, reports_dir
+from workbench.data.sources import LoadedData, load_data
+from workbench.errors import ParamsError
+from workbench.report.display import customer_table
+
+
+class Scenario:
+    """Params plus lazily computed, cached data products of one run."""
+
+    def __init__(self, params: Params, output_dir: str | Path | None = None, notebook: str = "scratch"):
+        self.params = params
+        self.notebook = notebook
+        self._output_dir = Path(output_dir) if output_dir else None
+        self._summaries: dict[bool, pd.DataFrame] = {}
+
+    @classmethod
+    def from_notebook(cls, namespace: Mapping[str, Any], notebook: str = "scratch") -> Scenario:
+        """The scenario of a notebook run; applies the report style for figures."""
+        from workbench.plots.style import use_report_style
+
+        use_report_style()
+        return cls(notebook_params(namespace), namespace.get("output_dir") or None, notebook)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.params.title!r}, data={self.params.data.transactions!r})"
+
+    @property
+    def language(self) -> str:
+        return self.params.language
+
+    @property
+    def title(self) -> str:
+        return self.params.title
+
+    @cached_property
+    def data(self) -> LoadedData:
+        """Validated, cleaned transactions (and attributes) of ``params.data``."""
+        return load_data(self.params.data, self.params.observation_end)
+
+    @property
+    def observation_end(self) -> dt.date:
+        """``params.observation_end``, or the last transaction date when it is not set."""
+        if self.params.observation_end is not None:
+            return self.params.observation_end
+        return self.data.transactions["timestamp"].max().date()
+
+    def summary(self, split: bool = False) -> pd.DataFrame:
+        """Per-customer summary up to ``observation_end``; with ``split=True`` the calibration
+        summary (to ``calibration_end``) with holdout columns. Attributes are joined when given."""
+        if split not in self._summaries:
+            from workbench.summary import rfm_summary
+
+            if split and self.params.calibration_end is None:
+                raise ParamsError("calibration_end: set it to split the data into calibration and holdout periods")
+            summary = rfm_summary(
+                self.data.transactions,
+                observation_end=self.observation_end,
+                time_unit=self.params.time_unit,
+                calibration_end=self.params.calibration_end if split else None,
+                merge_same_day=self.params.merge_same_day,
+            )
+            if self.data.customers is not None:
+                from workbench.data.attributes import join_attributes
+
+                summary, _ = join_attributes(summary, self.data.customers, missing_label="unknown")
+            self._summaries[split] = summary
+        return self._summaries[split]
+
+    def segmenters(self) -> list:
+        """Unfitted segmenters of every tier scheme in ``params.tiers``, labels in the report language."""
+        from workbench.segment import build_segmenters
+
+        return build_segmenters(self.params.tiers, language=self.language)
+
+    def customers_shown(self, df: pd.DataFrame) -> pd.DataFrame:
+        """A customer-level table as the report may show it (pseudonymised unless params allow ids)."""
+        return customer_table(df, show_ids=self.params.show_customer_ids, salt=self.params.id_salt)
+
+    def export_path(self, name: str) -> Path:
+        """Where an export file goes: the run folder under the runner, else ``reports/scratch/<notebook>/``."""
+        folder = self._output_dir or reports_dir() / "scratch" / self.notebook
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
