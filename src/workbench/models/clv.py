@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, log1p, logsumexp
 
-from workbench.errors import DataError, ParamsError, StatisticalWarning
+from workbench.errors import ConvergenceError, DataError, ParamsError, StatisticalWarning
 from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
 
 __all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "clv", "PERIOD_DAYS"]
@@ -133,6 +133,11 @@ class _TransactionModel(MLEModel):
         w = _weights(summary, weights, len(data), source)
         (x, tx, T_), counts, _ = group_rows([data["frequency"], data["recency"], data["T"]], w)
         keep = counts > 0
+        if not np.any(x[keep] > 0):
+            raise ConvergenceError(
+                f"{source}: no customer has a repeat purchase (frequency > 0), so the likelihood has no "
+                "maximum and the model is not identified; fit on data with repeat customers."
+            )
         self._optimise({"x": x[keep], "tx": tx[keep], "T": T_[keep]}, counts[keep])
         self.max_frequency_ = int(x[keep].max())
         self.max_T_ = float(T_[keep].max())
@@ -170,8 +175,7 @@ class _TransactionModel(MLEModel):
         if summary is not None or columns:
             return self.conditional_expected_purchases(t, summary, **columns)
         t = _as_times(t)
-        zero = np.zeros(t.shape)
-        out = self._cond_expected(self._params(), t, zero, zero, zero)
+        out = self._expected_alive(self._params(), np.atleast_1d(t), 0.0, 0.0).reshape(t.shape)
         return float(out) if out.ndim == 0 else out
 
     def conditional_expected_purchases(self, t, summary=None, *, frequency=None, recency=None, T=None) -> pd.Series:
@@ -443,37 +447,42 @@ class ParetoNBD(_TransactionModel):
     def _pmf(params, k, t, rr, aa, bb):
         """P(X(t) = k) for Pareto/NBD parameters (rr, aa, s, bb) (arrays rr, aa, bb).
 
-        P = A + B - sum_{i=0..k} C_i: A alive at t with k purchases; B dead eventually after k
-        purchases; C_i the part of B dying after t (derivation in the module docstring of note 009,
-        written with one Gauss hypergeometric function per term).
+        Given rates (lambda, mu): P(X(t)=k) = (lambda t)^k e^-(lambda+mu)t / k! + mu lambda^k /
+        (lambda+mu)^(k+1) * [1 - e^-(lambda+mu)t sum_{i<=k} ((lambda+mu) t)^i / i!] (alive at t
+        with k purchases; dead by t after k purchases). Integrating over the gamma mixing
+        distributions (substituting lambda = rho w, mu = rho (1-w), then Euler's integral) gives
+        P = A + B - sum_{i=0..k} C_i with one Gauss hypergeometric function per term, all summed
+        in log space. The same quantity as Fader & Hardie's note 028, written differently.
         """
-        r_, alpha_, s, beta_ = params
+        s = params[2]
         rr, aa, bb, k = np.broadcast_arrays(*(np.asarray(v, float) for v in (rr, aa, bb, k)))
+        shape = k.shape
+        rr, aa, bb, k = (v.reshape(-1) for v in (rr, aa, bb, k))
         if t == 0:
-            return (k == 0).astype(float)
+            return (k == 0).astype(float).reshape(shape)
         log_a = _neg_binomial_logpmf(k, rr, aa, t) + s * (np.log(bb) - np.log(bb + t))
         common = rr * np.log(aa) + s * np.log(bb) - gammaln(rr) - gammaln(s) + betaln(rr + k, s + 1)
         m = np.maximum(aa, bb)
+        gap = np.abs(aa - bb)
         second = np.where(bb >= aa, rr + k, s + 1)
         c = rr + s + k + 1
-
-        def log_term(i, shift):
-            a = rr + s + i
-            z = np.abs(aa - bb) / (m + shift)
-            return gammaln(a) - a * np.log(m + shift) + _log_hyp2f1_c(a, second, c, z)
-
-        log_b = common + log_term(0.0, 0.0)
-        kmax = int(np.max(k)) if k.size else 0
-        log_c = np.full((kmax + 1,) + k.shape, -np.inf)
-        for i in range(kmax + 1):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                li = common + i * np.log(t) - gammaln(i + 1) + log_term(float(i), t)
-            log_c[i] = np.where(i <= k, li, -np.inf)
-        log_sum_c = logsumexp(log_c, axis=0)
+        log_b = common + gammaln(rr + s) - (rr + s) * np.log(m) + _log_hyp2f1_c(rr + s, second, c, gap / m)
+        # C_i for i = 0..k, one entry per (row, i) pair
+        counts = k.astype(np.int64) + 1
+        starts = np.cumsum(counts) - counts
+        row = np.repeat(np.arange(len(k)), counts)
+        i = np.arange(counts.sum()) - starts[row]
+        a_i = rr[row] + s + i
+        log_c = (
+            common[row] + i * np.log(t) - gammaln(i + 1.0) + gammaln(a_i) - a_i * np.log(m[row] + t)
+            + _log_hyp2f1_c(a_i, second[row], c[row], gap[row] / (m[row] + t))
+        )
+        top = np.maximum.reduceat(log_c, starts)
+        log_sum_c = top + np.log(np.add.reduceat(np.exp(log_c - top[row]), starts))
         # B - sum C >= 0: the probability of dying in (0, t] after exactly k purchases
         with np.errstate(over="ignore", invalid="ignore"):
             dead = np.exp(log_b) * np.maximum(-np.expm1(log_sum_c - log_b), 0.0)
-        return np.exp(log_a) + dead
+        return (np.exp(log_a) + dead).reshape(shape)
 
 
 def _log_hyp2f1_c(a, b, c, z):
