@@ -128,6 +128,7 @@ def apply_grouped(fn: Callable[..., np.ndarray], arrays: Sequence[np.ndarray]) -
 
 def check_gradient(model: MLEModel, data: dict, weights: np.ndarray, log_params: np.ndarray, h: float = 1e-6):
     """Analytic gradient and a central finite-difference one at ``log_params`` (for tests)."""
+    data = model._prepare(data)
     _, grad = model._negll(np.asarray(log_params, float), data, weights)
     fd = np.empty_like(grad)
     for j in range(len(log_params)):
@@ -150,6 +151,8 @@ class MLEModel:
 
     _param_names: tuple[str, ...] = ()
     _fit_columns: tuple[str, ...] = ()
+    #: (shape, rate) index pairs of the mixing distributions, probed for a ridge to infinity
+    _ridge_pairs: tuple[tuple[int, int], ...] = ()
 
     def __init__(self, *, initial_params: dict | None = None, tol: float = 1e-10, max_iter: int = 2000):
         self.initial_params = initial_params
@@ -163,6 +166,7 @@ class MLEModel:
         if n_obs <= 0:
             raise DataError(f"{type(self).__name__}.fit: no customers to fit (total weight is 0)")
         x0 = self._start(data, weights)
+        data = self._prepare(data)
 
         def mean_negll(theta):
             value, grad = self._negll(theta, data, weights)
@@ -181,10 +185,9 @@ class MLEModel:
                 bounds=bounds,
                 options={"maxiter": self.max_iter, "ftol": 1e-15, "gtol": self.tol, "maxcor": 20},
             )
-            theta = self._newton_polish(np.asarray(res.x, float), mean_negll)
+            theta, hess = self._newton_polish(np.asarray(res.x, float), mean_negll)
             value, grad = mean_negll(theta)
-            hess = self._hessian(theta, mean_negll)
-        self._check_converged(theta, value, grad, hess, res)
+        self._check_converged(theta, value, grad, hess, res, mean_negll, n_obs)
 
         cov = np.linalg.inv(hess) / n_obs
         params = np.exp(theta)
@@ -218,13 +221,18 @@ class MLEModel:
             raise ParamsError(f"{type(self).__name__}: initial_params must all be positive, got {start}")
         return np.log(values)
 
-    def _newton_polish(self, theta: np.ndarray, fun, steps: int = 6) -> np.ndarray:
-        """A few Newton steps from the quasi-Newton optimum, each kept only if it helps."""
+    def _newton_polish(self, theta: np.ndarray, fun, steps: int = 10):
+        """Newton steps from the quasi-Newton optimum with one Hessian; returns (theta, Hessian).
+
+        Each step is kept only if it lowers the objective's gradient; the Hessian is recomputed
+        at the end if the steps moved the estimate noticeably (it gives the standard errors).
+        """
+        hess = self._hessian(theta, fun)
+        start = theta
         value, grad = fun(theta)
         for _ in range(steps):
-            if not np.all(np.isfinite(grad)) or np.max(np.abs(grad)) < 1e-13:
+            if not np.all(np.isfinite(grad)) or np.max(np.abs(grad)) < 1e-14:
                 break
-            hess = self._hessian(theta, fun)
             try:
                 step = -np.linalg.solve(hess, grad)
             except np.linalg.LinAlgError:
@@ -233,12 +241,14 @@ class MLEModel:
                 break
             new = np.clip(theta + step, -LOG_BOUND, LOG_BOUND)
             new_value, new_grad = fun(new)
-            if not (new_value <= value + 1e-15 * abs(value) and np.linalg.norm(new_grad) < np.linalg.norm(grad)):
+            if not (new_value <= value + 1e-14 * abs(value) and np.linalg.norm(new_grad) < np.linalg.norm(grad)):
                 break
             theta, value, grad = new, new_value, new_grad
             if np.max(np.abs(step)) < 1e-12:
                 break
-        return theta
+        if np.max(np.abs(theta - start)) > 1e-6:
+            hess = self._hessian(theta, fun)
+        return theta, hess
 
     @staticmethod
     def _hessian(theta: np.ndarray, fun, h: float = 1e-5) -> np.ndarray:
@@ -251,7 +261,7 @@ class MLEModel:
             hess[:, j] = (fun(theta + e)[1] - fun(theta - e)[1]) / (2 * h)
         return (hess + hess.T) / 2
 
-    def _check_converged(self, theta, value, grad, hess, res) -> None:
+    def _check_converged(self, theta, value, grad, hess, res, fun, n_obs) -> None:
         name = type(self).__name__
         hint = (
             "Check the data (enough repeat customers, recency <= T, plausible values) and the time "
@@ -279,6 +289,24 @@ class MLEModel:
             raise ConvergenceError(
                 f"{name}.fit stopped at a point that is not a maximum (Hessian not positive definite). {hint}"
             ) from None
+        # A mixing distribution whose shape and rate both grow without bound tends to a point mass
+        # (no heterogeneity); the likelihood then keeps rising, or stays flat, along that ridge and
+        # the optimiser stops anywhere on it. Probe each ridge 20-fold further out.
+        for i, j in self._ridge_pairs:
+            d = np.zeros(len(theta))
+            d[[i, j]] = np.log(20.0)
+            further, _ = fun(theta + d)
+            if further * n_obs <= value * n_obs + 1e-4:
+                names = (self._param_names[i], self._param_names[j])
+                raise ConvergenceError(
+                    f"{name}.fit found no interior maximum: the likelihood does not fall when {names[0]} and "
+                    f"{names[1]} grow together (estimates {np.exp(theta[i]):.4g}, {np.exp(theta[j]):.4g}), so the "
+                    f"data do not identify the model (too little heterogeneity or too few repeat customers). {hint}"
+                )
+
+    def _prepare(self, data: dict) -> dict:
+        """Precompute what the likelihood needs at every evaluation (default: nothing)."""
+        return data
 
     # --- fitted state and display ----------------------------------------------------------
     def _check_fitted(self) -> None:

@@ -47,6 +47,7 @@ class BetaGeoBetaBinom(MLEModel):
     """
 
     _param_names = ("alpha", "beta", "gamma", "delta")
+    _ridge_pairs = ((0, 1), (2, 3))
     _fit_columns = ("frequency", "recency", "n_periods")
 
     def _read(self, summary, frequency, recency, n_periods, source) -> Columns:

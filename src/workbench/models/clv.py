@@ -182,9 +182,8 @@ class _TransactionModel(MLEModel):
         """E[X(T, T+t) | frequency, recency, T]: expected repeat purchases in the next ``t``."""
         self._check_fitted()
         t = float(_as_times(t))
-        data, (x, tx, T_), inv = self._grouped(summary, frequency, recency, T, "conditional_expected_purchases")
-        values = self._cond_expected(self._params(), np.full(x.shape, t), x, tx, T_)
-        return _series(values[inv], data, "expected_purchases")
+        data = self._read(summary, frequency, recency, T, "conditional_expected_purchases")
+        return _series(self._discounted_purchases([t], [1.0], data), data, "expected_purchases")
 
     def p_alive(self, summary=None, *, frequency=None, recency=None, T=None) -> pd.Series:
         """P(alive at T | frequency, recency, T), per customer."""
@@ -237,19 +236,21 @@ class _TransactionModel(MLEModel):
         out = pd.DataFrame(values.reshape(x.shape), index=pd.Index(recency, name="recency"), columns=pd.Index(freq, name="frequency"))
         return out
 
-    @classmethod
-    def _cond_expected(cls, params, t, x, tx, T):
-        """E[X(T, T+t) | x, t_x, T] = P(alive at T) * E[X(T, T+t) | alive at T]."""
-        return np.exp(cls._log_p_alive(params, x, tx, T)) * cls._expected_alive(params, t, x, T)
+    def _discounted_purchases(self, grid, factors, data: Columns) -> np.ndarray:
+        """Per customer: sum over k of factors[k] * (E[X(T, T+grid[k])] - E[X(T, T+grid[k-1])]).
 
-    def _cond_expected_matrix(self, t_grid, data: Columns) -> np.ndarray:
-        """E[X(T, T+t)] for every customer (rows) and horizon in ``t_grid`` (columns)."""
+        Uses E[X | history] = P(alive) * E[X | alive], whose second factor depends on (x, T)
+        only: the sum over horizons runs on the distinct (x, T) pairs.
+        """
         params = self._params()
         (x, tx, T_), _, inv = group_rows([data["frequency"], data["recency"], data["T"]])
         alive = np.exp(self._log_p_alive(params, x, tx, T_))
-        (px, pT), _, pinv = group_rows([x, T_])  # the expectation given alive needs (x, T) only
-        given_alive = np.column_stack([self._expected_alive(params, np.full(px.shape, t), px, pT) for t in t_grid])
-        return (alive[:, None] * given_alive[pinv])[inv]
+        (px, pT), _, pinv = group_rows([x, T_])
+        given_alive = np.column_stack(
+            [np.zeros(len(px))] + [self._expected_alive(params, np.full(px.shape, t), px, pT) for t in grid]
+        )
+        discounted = np.diff(given_alive, axis=1) @ np.asarray(factors, float)
+        return (alive * discounted[pinv])[inv]
 
 
 class BetaGeo(_TransactionModel):
@@ -270,35 +271,46 @@ class BetaGeo(_TransactionModel):
     """
 
     _param_names = ("r", "alpha", "a", "b")
+    _ridge_pairs = ((0, 1), (2, 3))
 
     @staticmethod
     def _start_values(alpha0):
         return np.array([1.0, alpha0, 1.0, 1.0])
 
+    def _prepare(self, data):
+        ux, xi = np.unique(data["x"], return_inverse=True)
+        return dict(data, ux=ux, xi=xi)
+
     def _negll(self, theta, data, w):
         r, alpha, a, b = np.exp(theta)
-        x, tx, T = data["x"], data["tx"], data["T"]
-        rep = x > 0
-        A3 = -(r + x) * np.log(alpha + T)
+        tx, T, ux, xi = data["tx"], data["T"], data["ux"], data["xi"]
+        wx = np.bincount(xi, weights=w, minlength=len(ux))  # total weight per frequency
+        # terms that depend on the frequency only, on its distinct values
+        ll_x = gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux) - gammaln(b) - gammaln(a + b + ux)
+        dr_x = digamma(r + ux) - digamma(r)
+        da_x = digamma(a + b) - digamma(a + b + ux)
+        db_x = digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux)
+        rep_x = ux > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            A4 = np.where(rep, np.log(a) - np.log(b + x - 1) - (r + x) * np.log(alpha + tx), -np.inf)
+            log_b_x = np.where(rep_x, np.log(b + ux - 1), 0.0)
+            inv_b_x = np.where(rep_x, 1 / (b + ux - 1), 0.0)
+        # the mixture of "alive at T" and "dropped out after the last purchase", per row
+        rx = r + ux[xi]
+        log_aT, log_atx = np.log(alpha + T), np.log(alpha + tx)
+        A3 = -rx * log_aT
+        A4 = np.where(rep_x[xi], np.log(a) - log_b_x[xi] - rx * log_atx, -np.inf)
         mx = np.maximum(A3, A4)
         w3, w4 = np.exp(A3 - mx), np.exp(A4 - mx)
-        s = w3 + w4
-        w3, w4 = w3 / s, w4 / s
-        ll = (
-            gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-            + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-            + mx + np.log(s)
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_b = np.where(rep, 1 / (b + x - 1), 0.0)
-        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
-        d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + tx))
-        d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
-        d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 * inv_b
-        grad = np.array([r * (w @ d_r), alpha * (w @ d_alpha), a * (w @ d_a), b * (w @ d_b)])
-        return -float(w @ ll), -grad
+        total = w3 + w4
+        w3, w4 = w3 / total, w4 / total
+        ll = wx @ ll_x + r * np.log(alpha) * w.sum() + w @ (mx + np.log(total))
+        ww3, ww4 = w * w3, w * w4
+        d_r = wx @ dr_x + np.log(alpha) * w.sum() - ww3 @ log_aT - ww4 @ log_atx
+        d_alpha = r / alpha * w.sum() - (ww3 * rx) @ (1 / (alpha + T)) - (ww4 * rx) @ (1 / (alpha + tx))
+        d_a = wx @ da_x + ww4.sum() / a
+        d_b = wx @ db_x - np.bincount(xi, weights=ww4, minlength=len(ux)) @ inv_b_x
+        grad = np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
+        return -float(ll), -grad
 
     @staticmethod
     def _log_p_alive(params, x, tx, T):
@@ -365,6 +377,7 @@ class ParetoNBD(_TransactionModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
+    _ridge_pairs = ((0, 1), (2, 3))
     _fd_step = 1e-5
 
     @staticmethod
@@ -399,11 +412,16 @@ class ParetoNBD(_TransactionModel):
         total = np.maximum(we + w1 - w2, we)
         return m + np.log(total), we / total, w1 / total, w2 / total
 
+    def _prepare(self, data):
+        x = data["x"]
+        (px, pt), _, inv = group_rows([np.concatenate([x, x]), np.concatenate([data["tx"], data["T"]])])
+        ux, xi = np.unique(x, return_inverse=True)
+        return dict(data, px=px, pt=pt, pinv=inv, ux=ux, xi=xi)
+
     def _negll(self, theta, data, w):
         params = np.exp(theta)
         r, alpha, s, beta = params
-        x, tx, T = data["x"], data["tx"], data["T"]
-        (px, pt), _, inv = group_rows([np.concatenate([x, x]), np.concatenate([tx, T])])
+        x, T, px, pt, inv, ux, xi = (data[k] for k in ("x", "T", "px", "pt", "pinv", "ux", "xi"))
         n = len(x)
         lg = self._log_G(params, px, pt)
         # d log G / d log-params by central differences on the distinct (x, t) pairs only
@@ -415,15 +433,17 @@ class ParetoNBD(_TransactionModel):
                 2 * self._fd_step
             )
         lg, dlg = lg[inv], dlg[:, inv]
-        log_e = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        log_aT, log_bT = np.log(alpha + T), np.log(beta + T)
+        log_e = -(r + x) * log_aT - s * log_bT
         log_mix, we, w1, w2 = self._mix(log_e, np.log(s) + lg[:n], np.log(s) + lg[n:])
-        ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_mix
-        d_e = np.array([-r * np.log(alpha + T), -alpha * (r + x) / (alpha + T), -s * np.log(beta + T), -beta * s / (beta + T)])
+        wx = np.bincount(xi, weights=w, minlength=len(ux))
+        W = w.sum()
+        ll = wx @ (gammaln(r + ux) - gammaln(r)) + W * (r * np.log(alpha) + s * np.log(beta)) + w @ log_mix
+        d_e = np.array([-r * log_aT, -alpha * (r + x) / (alpha + T), -s * log_bT, -beta * s / (beta + T)])
         d_s = np.array([0.0, 0.0, 1.0, 0.0])[:, None]
-        d_mix = we * d_e + w1 * (dlg[:, :n] + d_s) - w2 * (dlg[:, n:] + d_s)
-        d_const = np.array([r * (digamma(r + x) - digamma(r) + np.log(alpha)), np.full(n, r), np.full(n, s * np.log(beta)), np.full(n, s)])
-        grad = (d_const + d_mix) @ w
-        return -float(w @ ll), -grad
+        d_mix = (we * d_e + w1 * (dlg[:, :n] + d_s) - w2 * (dlg[:, n:] + d_s)) @ w
+        d_const = np.array([r * (wx @ (digamma(r + ux) - digamma(r)) + W * np.log(alpha)), W * r, W * s * np.log(beta), W * s])
+        return -float(ll), -(d_const + d_mix)
 
     @classmethod
     def _log_p_alive(cls, params, x, tx, T):
@@ -517,6 +537,7 @@ class GammaGamma(MLEModel):
     """
 
     _param_names = ("p", "q", "v")
+    _ridge_pairs = ((1, 2),)
     _fit_columns = ("frequency", "monetary_value")
 
     def __init__(self, *, corr_threshold: float = 0.3, initial_params=None, tol: float = 1e-10, max_iter: int = 2000):
@@ -571,20 +592,31 @@ class GammaGamma(MLEModel):
         mean = np.sum(weights * data["m"]) / np.sum(weights)
         return np.log([1.0, 2.0, mean])
 
+    def _prepare(self, data):
+        x, m = data["x"], data["m"]
+        ux, xi = np.unique(x, return_inverse=True)
+        return dict(data, ux=ux, xi=xi, xm=x * m, log_m=np.log(m))
+
     def _negll(self, theta, data, w):
         p, q, v = np.exp(theta)
-        x, m = data["x"], data["m"]
-        px = p * x
-        log_xm_v = np.log(x * m + v)
+        ux, xi, xm, log_m = data["ux"], data["xi"], data["xm"], data["log_m"]
+        wx = np.bincount(xi, weights=w, minlength=len(ux))
+        W = w.sum()
+        px = p * ux
+        log_xm_v = np.log(xm + v)
+        wpx = w * px[xi]  # per-row weight times p x
+        # note 025 eq. 1: terms of the frequency alone on its distinct values, the rest per row
         ll = (
-            gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_xm_v
+            wx @ (gammaln(px + q) - gammaln(px) + px * np.log(ux))
+            + W * (q * np.log(v) - gammaln(q))
+            + (wpx - w) @ log_m
+            - (wpx + q * w) @ log_xm_v
         )
-        d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_xm_v)
-        d_q = digamma(px + q) - digamma(q) + np.log(v) - log_xm_v
-        d_v = q / v - (px + q) / (x * m + v)
-        grad = np.array([p * (w @ d_p), q * (w @ d_q), v * (w @ d_v)])
-        return -float(w @ ll), -grad
+        d_p = wx @ (ux * (digamma(px + q) - digamma(px) + np.log(ux))) + (w * ux[xi]) @ (log_m - log_xm_v)
+        d_q = wx @ digamma(px + q) - W * digamma(q) + W * np.log(v) - w @ log_xm_v
+        d_v = W * q / v - (wpx + q * w) @ (1 / (xm + v))
+        grad = np.array([p * d_p, q * d_q, v * d_v])
+        return -float(ll), -grad
 
     @property
     def mean_spend_(self) -> float:
@@ -691,7 +723,6 @@ def clv(
 
     transaction_model._check_fitted()
     data = transaction_model._read(summary, None, None, None, "clv")
-    expected = transaction_model._cond_expected_matrix(grid[1:], data)
-    increments = np.diff(np.column_stack([np.zeros(len(data)), expected]), axis=1)
+    purchases = transaction_model._discounted_purchases(grid[1:], factors, data)
     spend = spend_model.conditional_expected_spend(summary).to_numpy()
-    return _series(spend * (increments @ factors), data, "clv")
+    return _series(spend * purchases, data, "clv")
