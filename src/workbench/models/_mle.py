@@ -352,7 +352,9 @@ class MLEModel:
     def _repr_html_(self) -> str:
         if not hasattr(self, "params_"):
             return f"<p>{html.escape(repr(self))}</p>"
-        head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in self._header())
+        head = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in self._header()
+        )
         return f"<table>{head}</table>" + self.summary.to_html(float_format=lambda v: f"{v:.4f}")
 
     def __repr__(self) -> str:

@@ -16,7 +16,6 @@ eq. 7, E[X(n)] eq. 8, P(alive) eq. 11, conditional expectation eq. 13).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
 from workbench.errors import ParamsError

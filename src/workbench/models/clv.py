@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, log1p, logsumexp
+from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1, log1p
 
 from workbench.errors import ConvergenceError, DataError, ParamsError, StatisticalWarning
 from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
@@ -109,7 +109,10 @@ def _weights(summary, weights, n: int, source: str) -> np.ndarray | None:
         raise DataError(f"{source}: weights has {len(w)} values for {n} customers")
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise DataError(f"{source}: column 'weights' is negative or not finite in {bad.sum()} rows, e.g. rows {np.flatnonzero(bad)[:3].tolist()}")
+        raise DataError(
+            f"{source}: column 'weights' is negative or not finite in {bad.sum()} rows, "
+            f"e.g. rows {np.flatnonzero(bad)[:3].tolist()}"
+        )
     return w
 
 
@@ -233,8 +236,9 @@ class _TransactionModel(MLEModel):
         valid = (grid["frequency"] > 0) | (grid["recency"] == 0)
         values = np.full(len(grid), np.nan)
         values[valid.to_numpy()] = fn(grid[valid]).to_numpy()
-        out = pd.DataFrame(values.reshape(x.shape), index=pd.Index(recency, name="recency"), columns=pd.Index(freq, name="frequency"))
-        return out
+        return pd.DataFrame(
+            values.reshape(x.shape), index=pd.Index(recency, name="recency"), columns=pd.Index(freq, name="frequency")
+        )
 
     def _discounted_purchases(self, grid, factors, data: Columns) -> np.ndarray:
         """Per customer: sum over k of factors[k] * (E[X(T, T+grid[k])] - E[X(T, T+grid[k-1])]).
@@ -442,7 +446,8 @@ class ParetoNBD(_TransactionModel):
         d_e = np.array([-r * log_aT, -alpha * (r + x) / (alpha + T), -s * log_bT, -beta * s / (beta + T)])
         d_s = np.array([0.0, 0.0, 1.0, 0.0])[:, None]
         d_mix = (we * d_e + w1 * (dlg[:, :n] + d_s) - w2 * (dlg[:, n:] + d_s)) @ w
-        d_const = np.array([r * (wx @ (digamma(r + ux) - digamma(r)) + W * np.log(alpha)), W * r, W * s * np.log(beta), W * s])
+        d_r = r * (wx @ (digamma(r + ux) - digamma(r)) + W * np.log(alpha))
+        d_const = np.array([d_r, W * r, W * s * np.log(beta), W * s])
         return -float(ll), -(d_const + d_mix)
 
     @classmethod
@@ -545,7 +550,8 @@ class GammaGamma(MLEModel):
         self.corr_threshold = corr_threshold
 
     def _read(self, summary, frequency, monetary_value, source) -> Columns:
-        data = read_columns(summary, self._fit_columns, {"frequency": frequency, "monetary_value": monetary_value}, source)
+        arrays = {"frequency": frequency, "monetary_value": monetary_value}
+        data = read_columns(summary, self._fit_columns, arrays, source)
         x = data["frequency"]
         check_rows(data, (x < 0) | (x != np.round(x)), source, "frequency", "is not a non-negative whole number")
         return data
@@ -691,7 +697,9 @@ def clv(
     """
     unit = time_unit or summary.attrs.get("time_unit")
     if unit not in UNIT_DAYS:
-        raise ParamsError(f"clv: time_unit must be one of {sorted(UNIT_DAYS)} (or set summary.attrs['time_unit']), got {unit!r}")
+        raise ParamsError(
+            f"clv: time_unit must be one of {sorted(UNIT_DAYS)} (or set summary.attrs['time_unit']), got {unit!r}"
+        )
     if not (isinstance(horizon, (int, np.integer)) or float(horizon).is_integer()) or horizon < 1:
         raise ParamsError(f"clv: horizon must be a whole number of periods >= 1, got {horizon!r}")
     if not np.isfinite(discount_rate) or discount_rate <= -1:
@@ -702,7 +710,9 @@ def clv(
     elif discounting in ("discrete", "continuous"):
         if isinstance(period, str):
             if period not in PERIOD_DAYS:
-                raise ParamsError(f"clv: period must be one of {sorted(PERIOD_DAYS)} or a number of days, got {period!r}")
+                raise ParamsError(
+                    f"clv: period must be one of {sorted(PERIOD_DAYS)} or a number of days, got {period!r}"
+                )
             days = PERIOD_DAYS[period]
         else:
             days = float(period)

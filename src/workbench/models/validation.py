@@ -35,9 +35,12 @@ def _purchase_days(transactions: pd.DataFrame, observation_end) -> pd.DataFrame:
     bad = ts.isna()
     if bad.any():
         raise DataError(
-            f"tracking: column 'timestamp' is missing in {bad.sum()} rows, e.g. rows {list(transactions.index[bad][:3])}"
+            f"tracking: column 'timestamp' is missing in {bad.sum()} rows, "
+            f"e.g. rows {list(transactions.index[bad][:3])}"
         )
-    days = pd.DataFrame({"customer_id": transactions["customer_id"].astype(str).to_numpy(), "day": ts.dt.normalize().to_numpy()})
+    days = pd.DataFrame(
+        {"customer_id": transactions["customer_id"].astype(str).to_numpy(), "day": ts.dt.normalize().to_numpy()}
+    )
     if observation_end is not None:
         days = days[days["day"] <= pd.Timestamp(observation_end).normalize()]
     return days.drop_duplicates()
@@ -98,7 +101,8 @@ def tracking(
         },
         index=pd.Index(np.arange(1, n_steps + 1) * 1.0, name="t"),
     )
-    out.attrs.update(time_unit=time_unit, calibration_end=None if calibration_end is None else pd.Timestamp(calibration_end))
+    cal = None if calibration_end is None else pd.Timestamp(calibration_end)
+    out.attrs.update(time_unit=time_unit, calibration_end=cal)
     return out
 
 
@@ -130,7 +134,9 @@ def conditional_expectations(model, summary: pd.DataFrame, max_frequency: int = 
     freq = summary["frequency"].clip(upper=max_frequency).astype(int)
     labels = [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
     group = pd.Categorical.from_codes(freq.to_numpy(), categories=labels, ordered=True)
-    table = pd.DataFrame({"group": group, "actual": summary["frequency_holdout"].to_numpy(), "predicted": predicted.to_numpy()})
+    table = pd.DataFrame(
+        {"group": group, "actual": summary["frequency_holdout"].to_numpy(), "predicted": predicted.to_numpy()}
+    )
     out = table.groupby("group", observed=False).agg(
         customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
     )

@@ -82,7 +82,9 @@ def _heatmap(matrix: pd.DataFrame, ax: Axes, title: str, label: str, vmax=None) 
     return ax
 
 
-def plot_p_alive_matrix(model, T: float | None = None, max_frequency: int | None = None, ax: Axes | None = None) -> Axes:
+def plot_p_alive_matrix(
+    model, T: float | None = None, max_frequency: int | None = None, ax: Axes | None = None
+) -> Axes:
     """Heatmap of P(alive) by frequency and recency for customers of age ``T`` (default: the oldest)."""
     ax = ax or plt.subplots(figsize=(6, 5))[1]
     matrix = model.p_alive_matrix(T=T, max_frequency=max_frequency)
