@@ -161,6 +161,12 @@ def test_bgbb_expectation_at_gamma_one_is_the_limit():
     assert np.isfinite(b) and b == pytest.approx(a, rel=1e-5)
 
 
+def test_bgnbd_expectation_at_a_one_is_the_limit():
+    a = fitted(BetaGeo, dict(BG, a=1.0 + 1e-5)).expected_purchases(52.0)
+    b = fitted(BetaGeo, dict(BG, a=1.0)).expected_purchases(52.0)
+    assert np.isfinite(b) and b == pytest.approx(a, rel=1e-4)
+
+
 def test_pareto_expectation_at_s_one_is_the_limit():
     a = fitted(ParetoNBD, dict(PARETO, s=1.0 + 1e-7)).expected_purchases(52.0)
     b = fitted(ParetoNBD, dict(PARETO, s=1.0)).expected_purchases(52.0)

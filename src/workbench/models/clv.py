@@ -333,6 +333,8 @@ class BetaGeo(_TransactionModel):
     def _expected_alive(cls, params, t, x, T):
         """E[X(T, T+t) | alive at T]: FHL 2005 eq. 7 with the posterior parameters (eq. 10)."""
         r, alpha, a, b = params
+        if abs(a - 1) < 1e-7:  # the formula is 0/0 at a = 1; its limit differs by O(1e-7) from here
+            a = 1 + 1e-7
         rr, aa, bb = cls._posterior(params, x, T)
         z = t / (aa + t)
         c = a + bb - 1
