@@ -549,3 +549,58 @@ def test_bad_sources(tmp_path):
         rfm_summary(tmp_path / "log.xlsx", observation_end="2020-01-31")
     with pytest.raises(ParamsError, match="transactions must be a pandas DataFrame.*got list"):
         rfm_summary([("a", "2020-01-01", 1.0)], observation_end="2020-01-31")
+
+
+# ---------------------------------------------------------------------------------------------
+# memory: the private DuckDB's cap and the result frame
+
+
+def _spy_queries(monkeypatch):
+    """Record the memory limit and the outcome of every query run on the private DuckDB."""
+    import workbench.summary as module
+
+    seen = []
+    original = module._to_pyarrow
+
+    def spy(expr, con):
+        limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        try:
+            result = original(expr, con)
+        except Exception as exc:
+            seen.append((limit, type(exc).__name__))
+            raise
+        seen.append((limit, "ok"))
+        return result
+
+    monkeypatch.setattr(module, "_to_pyarrow", spy)
+    return seen
+
+
+def test_private_duckdb_runs_the_summary_under_a_memory_cap(files, reference, monkeypatch):
+    import workbench.summary as module
+
+    default = ibis.duckdb.connect().raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    seen = _spy_queries(monkeypatch)
+    pd.testing.assert_frame_equal(_summary(files / "all.parquet"), reference)
+    limits = [limit for limit, _ in seen]
+    assert limits[0] == default  # the row count runs uncapped
+    assert module._parse_bytes(limits[-1]) < module._parse_bytes(default)  # the summary is capped
+    assert module._parse_bytes(limits[-1]) >= 256 * 2**20 * 0.99  # never below the floor
+
+
+def test_out_of_memory_under_the_cap_runs_again_uncapped(files, reference, monkeypatch):
+    import workbench.summary as module
+
+    monkeypatch.setattr(module, "_CAP_FLOOR", 2**20)
+    monkeypatch.setattr(module, "_CAP_FLOOR_PER_THREAD", 2**18)
+    monkeypatch.setattr(module, "_CAP_BYTES_PER_ROW", 1)
+    seen = _spy_queries(monkeypatch)
+    pd.testing.assert_frame_equal(_summary(files / "all.parquet"), reference)
+    assert [outcome for _, outcome in seen[-2:]] == ["OutOfMemoryException", "ok"]
+
+
+def test_summary_frame_is_writable(small):
+    s = rfm_summary(small, observation_end="2020-01-31", calibration_end="2020-01-10")
+    for column in s.columns:
+        s.loc["A", column] = s.loc["B", column]  # no read-only Arrow buffer behind any column
+    assert s.loc["A"].equals(s.loc["B"])
