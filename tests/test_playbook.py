@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from workbench.errors import DataError, ParamsError  # noqa: E402
+from workbench.errors import ConvergenceError, DataError, ParamsError  # noqa: E402
 from workbench.playbook import crm_export, playbook_table, profile  # noqa: E402
 from workbench.plots.rfm import (  # noqa: E402
     plot_rf_heatmap,
@@ -146,7 +146,12 @@ def test_crm_export_errors(tmp_path, summary, value_tiers):
 
 def test_notebook_flow_with_defaults(tmp_path, summary):
     scores = rfm_scores(summary, n=3)
-    labels = {s.name: s.fit_assign(summary) for s in build_segmenters()}
+    segmenters = build_segmenters()
+    for model_based in [s for s in segmenters if s.needs_repeat_customers]:
+        # four customers do not identify a CLV model: a clear ConvergenceError, not a wrong tiering
+        with pytest.raises(ConvergenceError):
+            model_based.fit(summary)
+    labels = {s.name: s.fit_assign(summary) for s in segmenters if not s.needs_repeat_customers}
     for name, lab in labels.items():
         assert profile(summary, lab)["customers"].sum() == 4, name
         assert playbook_table(lab)["actions"].str.len().min() > 0, name

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from workbench.errors import NotFittedError, WorkbenchError
+from workbench.errors import ConvergenceError, NotFittedError, WorkbenchError
+from workbench.segment.clv import CLVTiers
 from workbench.segment import (
     Crossed,
     FacetTiers,
@@ -37,6 +38,8 @@ SEGMENTERS = {
     "value_grid_clv": lambda: ValueGrid(potential_column="clv"),
     "facet": lambda: FacetTiers("region"),
     "crossed": lambda: Crossed(FacetTiers("nature", values=["enterprise", "individual"]), ParetoTiers()),
+    "clv_bgnbd": lambda: CLVTiers(),
+    "clv_paretonbd_no_lost_tier": lambda: CLVTiers("paretonbd", p_alive_min=0, shares=[0.5, 0.5], labels=["Hi", "Lo"]),
     **{f"default:{s.name}": (lambda s=s: clone(s)) for s in build_segmenters()},
 }
 
@@ -161,10 +164,24 @@ def test_assign_before_fit_raises(make, summary):
 
 
 def test_works_when_every_customer_bought_once(make):
+    """Rule-based tiers still work; model-based ones (which need repeat purchases to be
+    identified) refuse with a ConvergenceError that says why."""
     data = synthetic_summary(n=60, one_timer_share=1.0, seed=3)
     assert (data["frequency"] == 0).all()
-    labels = make().fit_assign(data)
+    segmenter = make()
+    if segmenter.needs_repeat_customers:
+        with pytest.raises(ConvergenceError, match="repeat purchase"):
+            segmenter.fit(data)
+        return
+    labels = segmenter.fit_assign(data)
     assert labels.notna().all() and len(labels) == 60
+
+
+def test_works_when_nearly_every_customer_bought_once(make):
+    data = synthetic_summary(n=2000, one_timer_share=0.9, seed=5)
+    assert (data["frequency"] == 0).mean() > 0.85
+    labels = make().fit_assign(data)
+    assert labels.notna().all() and len(labels) == 2000
 
 
 def test_duplicate_customer_ids_are_a_data_error(make, summary):

@@ -6,11 +6,13 @@
 - :mod:`~workbench.segment.rules`: Pareto (ABC) tiers, attribute facets, :class:`Crossed`;
 - :mod:`~workbench.segment.lifecycle` and :mod:`~workbench.segment.grid`: lifecycle stages and
   the revenue x frequency x potential x relationship grid;
+- :mod:`~workbench.segment.clv`: CLV tiers from the BG/NBD or Pareto/NBD and Gamma-Gamma models;
 - :mod:`~workbench.segment.schema`: the ``tiers:`` params (:class:`TiersConfig`) and
   :func:`build_segmenters`.
 """
 
 from workbench.segment.base import Label, ScoreTiers, Segmenter
+from workbench.segment.clv import CLVTiers
 from workbench.segment.grid import ValueGrid
 from workbench.segment.lifecycle import LifecycleStages
 from workbench.segment.profile import profile
@@ -21,6 +23,7 @@ from workbench.segment.schema import TiersConfig, build_segmenters, params_error
 QuantileTiers = ScoreTiers
 
 __all__ = [
+    "CLVTiers",
     "Crossed",
     "FacetTiers",
     "Label",

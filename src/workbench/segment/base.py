@@ -15,7 +15,7 @@ import html
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import ClassVar, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -219,6 +219,8 @@ class Segmenter(BaseEstimator):
 
     name: str
     language: str
+    #: True for model-based segmenters that cannot be fitted when nobody bought twice.
+    needs_repeat_customers: ClassVar[bool] = False
 
     # -- the public face
     def fit(self, summary: pd.DataFrame) -> Segmenter:

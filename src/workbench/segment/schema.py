@@ -37,6 +37,7 @@ from workbench.segment.base import (
     check_shares,
     defaults,
 )
+from workbench.segment.clv import DEFAULT_LOST, CLVTiers
 from workbench.segment.grid import ValueGrid
 from workbench.segment.lifecycle import STAGES, LifecycleStages
 from workbench.segment.rfm import RFMScoreTiers, RFMSegmenter, RFMSegmentRule, default_segment_map, segment_grid
@@ -387,6 +388,41 @@ class CrossedScheme(_Scheme):
         return out
 
 
+class ClvScheme(_Scheme):
+    """Tiers by predicted CLV (BG/NBD or Pareto/NBD with Gamma-Gamma spend), then "likely lost"."""
+
+    kind: Literal["clv"]
+    model: Literal["bgnbd", "paretonbd"] = "bgnbd"
+    horizon_months: int = Field(12, gt=0, le=240)
+    discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
+    p_alive_min: float = Field(0.3, ge=0, lt=1, description="below it: the likely-lost tier; 0 = none")
+    tiers: list[TierSpec]
+    lost_label: LabelLike | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ClvScheme:
+        _allow(self.tiers, {"share"}, self.kind)
+        _shares(self.tiers)
+        return self
+
+    def labels_en(self, config: TiersConfig) -> list[str]:
+        lost = [] if self.p_alive_min == 0 else [self.lost_label.en if self.lost_label else DEFAULT_LOST["en"]]
+        return [t.label.en for t in self.tiers] + lost
+
+    def build(self, config: TiersConfig, built: dict, language: str) -> Segmenter:
+        return CLVTiers(
+            self.model,
+            self.horizon_months,
+            self.discount_rate,
+            shares=[t.share for t in self.tiers],
+            p_alive_min=self.p_alive_min,
+            labels=[t.label for t in self.tiers],
+            lost_label=self.lost_label,
+            name=self.name,
+            language=language,
+        )
+
+
 Scheme = Annotated[
     Union[  # noqa: UP007 - a discriminated union reads best spelled out
         RFMSegmentsScheme,
@@ -398,6 +434,7 @@ Scheme = Annotated[
         GridScheme,
         FacetScheme,
         CrossedScheme,
+        ClvScheme,
     ],
     Field(discriminator="kind"),
 ]
@@ -411,6 +448,7 @@ KINDS = (
     "grid",
     "facet",
     "crossed",
+    "clv",
 )
 
 
@@ -472,6 +510,8 @@ class TiersConfig(_Strict):
                         raise KeyedParamsError(f"playbooks.default.{key}", f"default playbook keys are {list(POSITIONS)}")
                 continue
             if scheme_name not in by_name:
+                if "playbooks" not in self.model_fields_set:
+                    continue  # shipped playbooks of schemes this scenario does not use
                 raise KeyedParamsError(
                     f"playbooks.{scheme_name}", f"no scheme named {scheme_name!r}; schemes: {list(by_name)}"
                 )

@@ -1,0 +1,112 @@
+"""CLV tiers: a segmenter on top of the CLV models, so model-based tiers compare like any other.
+
+Fitting fits a transaction model (BG/NBD or Pareto/NBD) and the Gamma-Gamma spend model on the
+summary, predicts each customer's discounted CLV over a horizon and P(alive), and learns CLV cut
+points from shares of the customers still likely alive; customers with P(alive) below
+``p_alive_min`` form a last "likely lost" tier. Assigning another summary (e.g. a later period)
+reuses the fitted models and cut points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import ParamsError
+from workbench.segment.base import Segmenter
+
+TRANSACTION_MODELS = ("bgnbd", "paretonbd")
+DEFAULT_LABELS = (
+    {"en": "Top CLV", "zh": "高终身价值"},
+    {"en": "Middle CLV", "zh": "中终身价值"},
+    {"en": "Low CLV", "zh": "低终身价值"},
+)
+DEFAULT_LOST = {"en": "Likely lost", "zh": "可能已流失"}
+
+
+class CLVTiers(Segmenter):
+    """Tiers by predicted CLV (best first), then a tier of customers likely lost.
+
+    Parameters
+    ----------
+    model : ``"bgnbd"`` (Fader, Hardie & Lee 2005) or ``"paretonbd"`` (Schmittlein et al. 1987).
+    horizon_months, discount_rate : CLV over this many months, discounted per month
+        (:func:`workbench.models.clv.clv`, discrete end-of-month discounting).
+    shares : shares of the likely-alive customers per CLV tier, best first; they sum to 1.
+    p_alive_min : customers whose P(alive) is below it go to the last tier (0 disables it).
+    labels, lost_label : tier labels ({en, zh}), one per share, and the lost tier's label.
+    time_unit : ``"D"`` or ``"W"`` of the summary; default ``summary.attrs["time_unit"]``.
+    """
+
+    needs_repeat_customers = True
+
+    def __init__(
+        self,
+        model: str = "bgnbd",
+        horizon_months: int = 12,
+        discount_rate: float = 0.01,
+        shares: Sequence[float] = (0.2, 0.3, 0.5),
+        p_alive_min: float = 0.3,
+        labels: Sequence[Any] | None = None,
+        lost_label: Any = None,
+        time_unit: str | None = None,
+        name: str = "clv",
+        language: str = "en",
+    ):
+        self.model = model
+        self.horizon_months = horizon_months
+        self.discount_rate = discount_rate
+        self.shares = shares
+        self.p_alive_min = p_alive_min
+        self.labels = labels
+        self.lost_label = lost_label
+        self.time_unit = time_unit
+        self.name = name
+        self.language = language
+
+    def _fit(self, data: pd.DataFrame) -> list[Any]:
+        from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD
+
+        shares = self._checked_shares()
+        if self.model not in TRANSACTION_MODELS:
+            raise ParamsError(f"{self._who}: model must be one of {TRANSACTION_MODELS}, got {self.model!r}")
+        if not 0 <= self.p_alive_min < 1:
+            raise ParamsError(f"{self._who}: p_alive_min must be in [0, 1), got {self.p_alive_min}")
+        self.transaction_model_ = (BetaGeo() if self.model == "bgnbd" else ParetoNBD()).fit(data)
+        spenders = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+        self.spend_model_ = GammaGamma().fit(spenders)
+        value, alive = self.predict(data)
+        kept = value[alive]
+        edges = np.cumsum(shares)[:-1]
+        self.cut_points_ = np.quantile(kept, 1 - edges) if len(kept) else np.zeros(len(edges))
+        labels = list(self.labels) if self.labels is not None else list(DEFAULT_LABELS[: len(shares)])
+        if len(labels) != len(shares):
+            raise ParamsError(f"{self._who}: {len(labels)} labels for {len(shares)} shares")
+        return [*labels, self.lost_label or DEFAULT_LOST] if self.p_alive_min > 0 else labels
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:
+        value, alive = self.predict(data)
+        codes = (value.to_numpy()[:, None] < self.cut_points_[None, :]).sum(axis=1)
+        if self.p_alive_min > 0:
+            codes = np.where(alive.to_numpy(), codes, len(self.cut_points_) + 1)
+        return codes
+
+    def predict(self, summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """Predicted CLV and whether P(alive) reaches ``p_alive_min``, per customer."""
+        from workbench.models.clv import clv
+
+        value = clv(
+            self.transaction_model_, self.spend_model_, summary, self.horizon_months, self.discount_rate,
+            time_unit=self.time_unit,
+        )
+        alive = self.transaction_model_.p_alive(summary) >= self.p_alive_min
+        return value, alive
+
+    def _checked_shares(self) -> np.ndarray:
+        shares = np.asarray(self.shares, dtype=float)
+        if shares.ndim != 1 or len(shares) < 2 or (shares <= 0).any() or not np.isclose(shares.sum(), 1.0):
+            raise ParamsError(f"{self._who}: shares must be two or more positive numbers summing to 1, got {self.shares}")
+        return shares
