@@ -9,7 +9,8 @@ the ratios; finally checks that the three summaries agree.
     python benchmarks/bench_summary.py --paths workbench --duckdb-memory-limit 300MB   # spilling
 
 Paths, each timed from reading the Parquet file to the per-customer DataFrame (imports excluded):
-  workbench  rfm_summary(path) - DuckDB scans the file; only per-customer rows reach pandas
+  workbench  rfm_summary(path) - DuckDB scans the file; only per-customer rows reach pandas; its
+             private DuckDB is capped near 40 bytes per input row and spills to disk beyond that
   pandas     read_parquet + groupby: same-day merge, then per-customer aggregates
   lifetimes  read_parquet + lifetimes.utils.summary_data_from_transaction_data(freq="D")
 """
@@ -212,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}/workbench: wall x{r['seconds'] / wb['seconds']:.1f}, "
                       f"CPU x{r['cpu_seconds'] / wb['cpu_seconds']:.1f}, "
                       f"peak memory x{r['peak_rss_mb'] / wb['peak_rss_mb']:.2f}")
+            if "pandas" in results:
+                share = wb["peak_rss_mb"] / results["pandas"]["peak_rss_mb"]
+                print(f"workbench peak RSS = {share:.2f} of the pandas path's (target: at most 0.5)")
 
         reference_name = args.paths[0]
         reference = summaries[reference_name]
