@@ -69,3 +69,22 @@ def test_rfm_report_exports_one_crm_file_per_scheme(cdnow_reports):
     assert len(crm) == 23_570 and crm["customer_id"].is_unique
     assert crm["customer_id"].str.fullmatch(r"\d{5}").all()  # CRM files carry the real ids
     assert crm["label_zh"].notna().all() and crm["actions"].notna().all()
+
+
+def test_clv_report_reproduces_the_published_cdnow_sample_estimates(tmp_path):
+    """Fader, Hardie & Lee (2005): BG/NBD r 0.2426, alpha 4.4136, a 0.7929, b 2.4259 on the 1/10 sample;
+    Fader, Hardie & Lee (2005, "RFM and CLV"): Gamma-Gamma p 6.25, q 3.74, gamma 15.44; 1,882 holdout
+    repeat transactions."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    result = CliRunner().invoke(app, ["run", "40_clv", "-q", "-p", "cdnow_sample", "--reports", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    metrics = _manifests(tmp_path)["40_clv"]["metrics"]
+    assert metrics["customers"] == 2_357 and metrics["holdout_repeat_transactions"] == 1_882
+    published = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
+    assert metrics["params_BG/NBD"] == pytest.approx(published, abs=2e-4)
+    assert metrics["params_Gamma-Gamma"] == pytest.approx({"p": 6.2496, "q": 3.7442, "v": 15.4435}, abs=2e-3)
+    mae = metrics["holdout_mae"]
+    assert mae["BG/NBD"] < mae["individual rate"] and mae["Pareto/NBD"] < mae["population rate"]

@@ -92,6 +92,17 @@ def _bundled_names() -> list[str]:
     return [f"{family}:{name}" for family, names in BUNDLED.items() for name in names]
 
 
+class CLVParams(_Strict):
+    """Settings of the CLV report: which transaction models, the CLV horizon and discount."""
+
+    models: list[Literal["bgnbd", "paretonbd"]] = Field(
+        default_factory=lambda: ["bgnbd", "paretonbd"], min_length=1, description="transaction models to compare"
+    )
+    horizon_months: int = Field(12, gt=0, le=240, description="CLV horizon in months")
+    discount_rate: float = Field(0.01, ge=0, lt=1, description="discount rate per month")
+    max_frequency: int = Field(7, ge=1, le=50, description="last calibration-frequency group in conditional expectations")
+
+
 class Params(_Strict):
     """One scenario: data, time frame, presentation and per-method settings."""
 
@@ -111,6 +122,7 @@ class Params(_Strict):
     timeout_seconds: int = Field(1800, gt=0, description="time limit for running one notebook, in seconds")
     notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
+    clv: CLVParams = Field(default_factory=CLVParams, description="CLV models, horizon and discounting")
     tiers: TiersConfig = Field(
         default_factory=TiersConfig.default,
         description="RFM settings, tier schemes and playbooks (defaults: workbench/segment/defaults.yaml)",

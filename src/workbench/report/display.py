@@ -55,13 +55,15 @@ def say(template: str, **values: object) -> None:
 
 
 def fmt(value: object) -> object:
-    """Numbers as people read them: 69,659 and 2,500,315.63; other values unchanged."""
+    """Numbers as people read them: 69,659, 2,500,315.63, 0.2426; other values unchanged."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, np.integer)):
         return f"{value:,}"
     if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:,.2f}"
+        if np.isnan(value):
+            return ""
+        return f"{value:,.2f}" if abs(value) >= 100 or value == 0 else f"{value:.4g}"
     return value
 
 

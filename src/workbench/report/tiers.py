@@ -35,12 +35,15 @@ def tier_overview(labels: dict[str, pd.Series], summary: pd.DataFrame, language:
     return pd.DataFrame(rows)
 
 
-def show_scheme(labels: pd.Series, summary: pd.DataFrame, tiers_config=None, *, language: str = "en") -> None:
-    """A scheme's section: heading, profile per tier, size and revenue bars, playbook per tier."""
+def show_scheme(
+    labels: pd.Series, summary: pd.DataFrame, tiers_config=None, *, language: str = "en", extra_columns=()
+) -> None:
+    """A scheme's section: heading, profile per tier (with means of ``extra_columns``), size and
+    revenue bars, playbook per tier."""
     from IPython.display import HTML, display
 
     display(HTML(f"<h3>{escape(labels.name)}</h3>"))
-    prof = profile(summary, labels, extra_columns=[])
+    prof = profile(summary, labels, extra_columns=list(extra_columns))
     shown = prof.drop(columns=["label_en", "label_zh"], errors="ignore")
     table(shown, caption=text("tier_profile", language), language=language)
     ax = plot_segment_sizes(prof, language=language)

@@ -1,0 +1,55 @@
+"""Fit the CLV models of a scenario side by side and compare them on the holdout period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from workbench.errors import ParamsError
+from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv
+from workbench.models.validation import clv_ranking, holdout_errors
+
+TRANSACTION_MODELS = {"bgnbd": ("BG/NBD", BetaGeo), "paretonbd": ("Pareto/NBD", ParetoNBD)}
+
+
+def fit_transaction_models(summary: pd.DataFrame, names: Iterable[str] = ("bgnbd", "paretonbd")) -> dict:
+    """Fitted transaction models by display name (``"BG/NBD"``, ``"Pareto/NBD"``)."""
+    models = {}
+    for name in names:
+        if name not in TRANSACTION_MODELS:
+            raise ParamsError(f"clv.models: unknown model {name!r}; choose from {sorted(TRANSACTION_MODELS)}")
+        label, cls = TRANSACTION_MODELS[name]
+        models[label] = cls().fit(summary)
+    return models
+
+
+def fit_spend_model(summary: pd.DataFrame) -> GammaGamma:
+    """Gamma-Gamma on the repeat customers with positive mean repeat spend."""
+    return GammaGamma().fit(summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)])
+
+
+def parameter_table(models: dict) -> pd.DataFrame:
+    """Estimates with standard errors and 95 % intervals, one row per (model, parameter)."""
+    return pd.concat({name: model.summary for name, model in models.items()}, names=["model", "parameter"])
+
+
+def model_comparison(models: dict, summary: pd.DataFrame) -> pd.DataFrame:
+    """Per model: log-likelihood, AIC and holdout errors of predicted repeat purchases
+    (MAE, RMSE, bias), with the two naive baselines of :func:`holdout_errors` for reference."""
+    rows = {}
+    for name, model in models.items():
+        errors = holdout_errors(model, summary)
+        rows[name] = {"log_likelihood": model.log_likelihood_, "AIC": model.AIC_, **errors.loc["model"].to_dict()}
+        for baseline in errors.index.drop("model"):
+            rows.setdefault(baseline, errors.loc[baseline].to_dict())
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def clv_holdout_ranking(models: dict, spend: GammaGamma, summary: pd.DataFrame, horizon_months: int,
+                        discount_rate: float) -> pd.DataFrame:
+    """How each model's predicted CLV ranks customers by their holdout revenue (Gini, top decile)."""
+    return pd.DataFrame(
+        {name: clv_ranking(clv(model, spend, summary, horizon_months, discount_rate), summary["revenue_holdout"])
+         for name, model in models.items()}
+    ).T
