@@ -29,6 +29,6 @@ def test_customer_table_hides_ids_in_index_and_column():
 def test_numbers_are_formatted_for_people():
     assert fmt(69659) == "69,659"
     assert fmt(2500315.634) == "2,500,315.63"
-    assert fmt(0.24259) == "0.2426" and fmt(4.41361) == "4.414" and fmt(0.0) == "0"
+    assert fmt(0.24259) == "0.2426" and fmt(4.41361) == "4.414" and fmt(0.0) == "0.00"
     assert fmt("1997-01-01") == "1997-01-01"
     assert fmt(True) is True
