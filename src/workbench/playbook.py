@@ -11,8 +11,6 @@ One call per notebook step::
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,6 +21,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from workbench.errors import DataError, ParamsError
+from workbench.report.display import pseudonymise as keyed_pseudonyms
 from workbench.segment.base import LANGUAGES, Segmenter
 from workbench.segment.profile import profile
 from workbench.segment.schema import POSITIONS, PlaybookEntry, TiersConfig, params_error
@@ -177,7 +176,7 @@ def _pseudonyms(ids: pd.Index, pseudonymise: bool | str) -> list[str]:
         key = pseudonymise.encode("utf-8")
     else:
         raise ParamsError("crm_export: pseudonymise must be False, True or a non-empty secret key string")
-    return [hmac.new(key, str(i).encode("utf-8"), hashlib.sha256).hexdigest()[:16] for i in ids]
+    return keyed_pseudonyms(ids, key, prefix="", length=16)
 
 
 __all__ = ["profile", "playbook_table", "crm_export", "PLAYBOOK_COLUMNS"]

@@ -8,6 +8,7 @@ are HTML-escaped before they reach the report.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
 from collections.abc import Iterable
 
@@ -17,9 +18,11 @@ import pandas as pd
 ID_COLUMN = "customer_id"
 
 
-def pseudonymise(ids: Iterable[object], salt: str) -> list[str]:
-    """Stable pseudonyms ``C-1a2b3c4d5e`` from a salted sha256 of each id."""
-    return ["C-" + hashlib.sha256(f"{salt}\x00{i}".encode("utf-8")).hexdigest()[:10] for i in ids]
+def pseudonymise(ids: Iterable[object], key: str | bytes, *, prefix: str = "C-", length: int = 10) -> list[str]:
+    """Stable pseudonyms (``C-1a2b3c4d5e``): HMAC-SHA256 of each id under ``key``, so whoever
+    holds the key can link them back and nobody else can."""
+    secret = key.encode("utf-8") if isinstance(key, str) else key
+    return [prefix + hmac.new(secret, str(i).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for i in ids]
 
 
 def customer_table(df: pd.DataFrame, *, show_ids: bool = False, salt: str = "workbench") -> pd.DataFrame:
