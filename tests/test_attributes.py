@@ -77,6 +77,8 @@ def test_load_customers_missing_column_and_params(tmp_path: Path) -> None:
         load_customers(path, CN_MAP, order={"tier": ["a"]})
     with pytest.raises(ParamsError, match="missing"):
         load_customers(path, CN_MAP, missing="keep")
+    with pytest.raises(ParamsError, match="columns must be a mapping"):
+        load_customers(path, ["客户编号", "客户性质"])
 
 
 def test_load_customers_drops_empty_ids(tmp_path: Path) -> None:

@@ -123,6 +123,10 @@ REJECTED: list[Any] = [
     pytest.param(lambda p: (write(p, "tx.json", "[]"), {}), DataError, ["unsupported file type '.json'", ".parquet"], id="unsupported-extension"),
     pytest.param(lambda p: (write(p, "tx.xls", "x"), {}), DataError, ["'.xls'", "save it as .xlsx"], id="legacy-xls"),
     pytest.param(lambda p: ([1, 2], {}), DataError, ["got list"], id="not-a-source"),
+    pytest.param(
+        lambda p: (csv(p, "a,2020-01-01,1"), {"columns": ["customer_id", "timestamp", "amount"]}),
+        ParamsError, ["columns must be a mapping", "contract name -> source column", "got list"], id="columns-as-list",
+    ),
     pytest.param(lambda p: (csv(p, "a,2020-01-01,1"), {"returns": "net"}), ParamsError, ["returns", "net_order"], id="bad-policy-value"),
     pytest.param(lambda p: (csv(p, "a,2020-01-01,1"), {"observation_end": "soon"}), ParamsError, ["observation_end"], id="bad-observation-end"),
     pytest.param(

@@ -487,6 +487,7 @@ def test_pandas_dtype_variants(small, convert):
         ({"calibration_end": "soon"}, "calibration_end must be a date"),
         ({"columns": {"client": "customer_id"}}, r"columns: unknown contract name\(s\) \['client'\]"),
         ({"merge_same_day": "yes"}, "merge_same_day must be True or False"),
+        ({"columns": ["customer_id", "timestamp", "amount"]}, "columns must be a mapping .*got list"),
     ],
 )
 def test_bad_params(small, kwargs, message):

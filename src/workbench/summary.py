@@ -194,6 +194,11 @@ def _as_day(value: Any, name: str) -> _dt.date:
 
 
 def _check_columns_param(columns: Mapping[str, str] | None) -> dict[str, str]:
+    if columns is not None and not isinstance(columns, Mapping):
+        raise ParamsError(
+            "columns must be a mapping contract name -> source column, e.g. {'customer_id': 'cust'}; "
+            f"got {type(columns).__name__} {columns!r:.80}"
+        )
     mapping = dict(columns or {})
     unknown = sorted(set(mapping) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:

@@ -318,7 +318,8 @@ def read_source(
     source_name: str | None = None,
 ) -> RawSource:
     """Read a path, DataFrame or ibis Table without interpreting values (text files as strings)."""
-    header = not any(isinstance(v, int) and not isinstance(v, bool) for v in (columns or {}).values())
+    columns = columns_param(columns)
+    header = not any(isinstance(v, int) and not isinstance(v, bool) for v in columns.values())
     if isinstance(source, pd.DataFrame):
         name = source_name or "DataFrame"
         if source.shape[1] == 0:
@@ -488,7 +489,7 @@ def resolve_columns(
     """Contract name -> source column label. Mapped names must exist; unmapped required names are
     looked up as is, then ignoring case and surrounding spaces; optional ones are used when found.
     ``extra=True`` accepts mapping keys outside ``required + optional`` (customer attributes)."""
-    columns = dict(columns or {})
+    columns = columns_param(columns)
     known = required + optional
     unknown = [k for k in columns if k not in known]
     if unknown and not extra:
@@ -503,6 +504,18 @@ def resolve_columns(
         if label is not None:
             mapping[name] = label
     return mapping
+
+
+def columns_param(columns: Any) -> dict[str, Any]:
+    """The ``columns`` argument as a dict; anything but a mapping (or None) is a ParamsError."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise ParamsError(
+            "columns must be a mapping contract name -> source column, e.g. {'customer_id': 'cust', "
+            f"'timestamp': 'date', 'amount': 'value'}}; got {type(columns).__name__} {columns!r:.80}"
+        )
+    return dict(columns)
 
 
 def _find_column(available: list[Any], wanted: Any) -> Any:
