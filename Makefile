@@ -40,12 +40,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (workbench)" >/dev/null
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (workbench)" >/dev/null
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
 	@touch $@ $(VENV)/.installed

@@ -74,12 +74,32 @@ def test_params_hash_changes_with_any_value():
     assert a.digest() != b.digest()
 
 
-def test_notebook_params_prefers_injected_keys_over_the_file():
-    injected = notebook_params({"params_file": "default.yaml", "title": "Injected", "time_unit": "D"})
-    assert injected.title == "Injected" and injected.time_unit == "D"
-    assert injected.observation_end is None  # injected keys are the whole scenario
+def test_notebook_params_lays_injected_keys_over_the_file():
+    injected = notebook_params({"params_file": "demo_b2b.yaml", "title": "Monthly", "time_unit": "D"})
+    assert injected.title == "Monthly" and injected.time_unit == "D"
+    assert injected.data.transactions == "synthetic:b2b" and injected.language == "zh"  # rest from the file
     from_file = notebook_params({"params_file": "default.yaml", "pd": object()})
-    assert from_file.title == load_params("default.yaml").title
+    assert from_file == load_params("default.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("observation_end: 1998-13-45\n", "not valid YAML"), ("- a list\n", "top level must be a mapping")],
+)
+def test_unreadable_params_files_are_clear_errors(tmp_path, text, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ParamsError, match=fragment):
+        load_params(path)
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes("title: 客户分级\n".encode("gbk"))
+    with pytest.raises(ParamsError, match="not UTF-8"):
+        load_params(gbk)
+
+
+def test_an_impossible_date_in_an_override_names_the_key():
+    with pytest.raises(ParamsError, match="observation_end"):
+        load_params("default.yaml", dict([parse_override("observation_end=1998-02-30")]))
 
 
 def test_every_shipped_params_file_validates():

@@ -44,11 +44,37 @@ def test_data_quality_report_shows_the_cdnow_facts(cdnow_reports):
         assert shown in text
 
 
-def test_reports_show_no_raw_customer_ids(cdnow_reports):
-    for report in cdnow_reports["en"].glob("*/*/report.html"):
-        text = visible_text(report.read_text(encoding="utf-8"))
-        for raw_id in ("00001", "00002", "14048"):
-            assert raw_id not in text, f"{raw_id} shown in {report.parent.parent.name}"
+def _top_ids(kind: str, n: int = 10) -> list[str]:
+    """The raw ids of the customers with the most revenue in a bundled CDNOW file."""
+    from workbench.data.datasets import load_cdnow
+
+    return list(load_cdnow(kind).groupby("customer_id")["amount"].sum().nlargest(n).index)
+
+
+def test_reports_show_pseudonyms_not_raw_customer_ids(cdnow_reports):
+    from workbench.report.display import id_key, pseudonymise
+
+    raw = _top_ids("master")
+    texts = {r.parent.parent.name: visible_text(r.read_text(encoding="utf-8")) for r in cdnow_reports["en"].glob("*/*/report.html")}
+    for name, text in texts.items():
+        assert not any(i in text for i in raw), f"a raw id is shown in {name}"
+    shown = pseudonymise(raw, id_key())
+    assert sum(p in texts["10_rfm_tiers"] for p in shown) >= 8  # the top-customer table uses the keyed pseudonyms
+
+
+def test_raw_ids_appear_only_when_the_scenario_asks(tmp_path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    result = CliRunner().invoke(app, ["run", "10_rfm_tiers", "-q", "-p", "cdnow_sample", "--reports", str(tmp_path),
+                                      "--set", "show_customer_ids=true", "--set", "export_customer_ids=true"])
+    assert result.exit_code == 0, result.output
+    (report,) = tmp_path.glob("10_rfm_tiers/*/report.html")
+    text = visible_text(report.read_text(encoding="utf-8"))
+    assert sum(i in text for i in _top_ids("sample")) >= 8
+    crm = (report.parent / "crm_rfm.csv").read_text(encoding="utf-8-sig")
+    assert all(i in crm for i in _top_ids("sample"))
 
 
 def test_chinese_report_figures_render_without_missing_glyphs(cdnow_reports):
@@ -67,7 +93,12 @@ def test_rfm_report_exports_one_crm_file_per_scheme(cdnow_reports):
     assert len(schemes) >= 6 and manifest["exports"] == sorted(f"crm_{s}.csv" for s in schemes)
     crm = pd.read_csv(run / "crm_rfm.csv", dtype={"customer_id": str}, encoding="utf-8-sig")
     assert len(crm) == 23_570 and crm["customer_id"].is_unique
-    assert crm["customer_id"].str.fullmatch(r"\d{5}").all()  # CRM files carry the real ids
+    # by default the file carries keyed pseudonyms that whoever holds the key can map back
+    from workbench.data.datasets import load_cdnow
+    from workbench.report.display import id_key, pseudonymise
+
+    raw = sorted(load_cdnow("master")["customer_id"].unique())
+    assert set(crm["customer_id"]) == set(pseudonymise(raw, id_key(), prefix="", length=16))
     assert crm["label_zh"].notna().all() and crm["actions"].notna().all()
 
 

@@ -130,4 +130,23 @@ def test_the_time_limit_applies_to_the_whole_notebook(tmp_path: Path):
     result = run_notebook(slow, "default.yaml", {"timeout_seconds": 4}, reports=tmp_path / "r")
     assert result.status == "failed"
     assert "time limit of 4 s" in result.manifest["error"]["message"]
-    assert result.report.exists()
+    assert "time limit of 4 s" in visible_text(result.report.read_text(encoding="utf-8"))
+
+
+def test_a_report_that_cannot_be_rendered_is_recorded_as_failed(tiny_notebook: Path, tmp_path: Path, monkeypatch):
+    import workbench.report.run as run_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(run_module, "render_html", broken)
+    result = run_notebook(tiny_notebook, reports=tmp_path)
+    assert result.status == "failed" and "renderer exploded" in result.manifest["error"]["message"]
+    assert json.loads((result.path / MANIFEST).read_text())["status"] == "failed"
+    assert "renderer exploded" in result.report.read_text(encoding="utf-8")
+
+
+def test_cli_checks_every_notebook_name_before_running_any(tiny_notebook: Path, tmp_path: Path):
+    result = CliRunner().invoke(app, ["run", str(tiny_notebook), "no_such_notebook", "--reports", str(tmp_path)])
+    assert result.exit_code == 2 and "no_such_notebook" in result.output
+    assert not list(tmp_path.glob("*/*/manifest.json"))

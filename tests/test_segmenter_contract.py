@@ -195,3 +195,18 @@ def test_customer_id_column_is_accepted(make, summary):
     flat = summary.reset_index()
     flat.attrs = summary.attrs
     assert seg.assign(flat).equals(seg.assign(summary))
+
+
+def test_every_segmenter_class_is_in_the_contract_list():
+    """A new Segmenter subclass must be added to SEGMENTERS (one line) to be checked here."""
+    import workbench.segment  # noqa: F401  (imports every segmenter module)
+    from workbench.segment.base import Segmenter
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    covered = {type(make()) for make in SEGMENTERS.values()}
+    missing = {c.__name__ for c in subclasses(Segmenter) if not c.__name__.startswith("_")} - {c.__name__ for c in covered}
+    assert not missing, f"segmenters without a contract entry: {sorted(missing)}"

@@ -48,7 +48,7 @@ def run(
     Each run lands in reports/<notebook>/<run-id>/ and is listed in reports/index.html. Exits 1
     when any notebook fails (its report is still written and marked failed), 2 on bad arguments.
     """
-    from workbench.report.run import available_notebooks, run_notebook
+    from workbench.report.run import available_notebooks, resolve_notebook, run_notebook
 
     _setup_logging(quiet)
     try:
@@ -60,7 +60,8 @@ def run(
             names = notebooks
         else:
             raise WorkbenchError("name at least one notebook, or use --all")
-        results = [run_notebook(name, params, overrides, reports=reports) for name in names]
+        paths = [resolve_notebook(name) for name in names]  # every name checked before anything runs
+        results = [run_notebook(path, params, overrides, reports=reports) for path in paths]
     except WorkbenchError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None

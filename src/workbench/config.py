@@ -117,8 +117,10 @@ class Params(_Strict):
     )
     time_unit: Literal["D", "W"] = Field("W", description="D = days, W = days / 7 (the BTYD convention)")
     merge_same_day: bool = Field(True, description="merge purchases of one customer on one day")
-    show_customer_ids: bool = Field(False, description="show raw customer ids in reports (else pseudonyms)")
-    id_salt: str = Field("workbench", description="salt of the pseudonymised ids shown in reports")
+    show_customer_ids: bool = Field(False, description="show raw customer ids in reports (else keyed pseudonyms)")
+    export_customer_ids: bool = Field(
+        False, description="raw customer ids in CRM export files (else the same keyed pseudonyms)"
+    )
     timeout_seconds: int = Field(1800, gt=0, description="time limit for running one notebook, in seconds")
     notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
@@ -178,7 +180,9 @@ def resolve_params_path(path: str | Path) -> Path:
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path.name}: not UTF-8 text; save the params file as UTF-8") from None
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 1998-13-45
         raise ParamsError(f"{path.name}: not valid YAML: {exc}") from None
     if not isinstance(content, dict):
         raise ParamsError(f"{path.name}: the top level must be a mapping of keys to values")
@@ -192,7 +196,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ParamsError(f"--set {text!r}: expected key=value, e.g. --set time_unit=D")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # left as text: the schema then names the key
         value = raw
     return key.strip(), value
 
@@ -210,12 +214,10 @@ def set_dotted(mapping: dict[str, Any], key: str, value: Any) -> None:
 
 
 def notebook_params(namespace: Mapping[str, Any]) -> Params:
-    """The params of a notebook run, from its global namespace.
-
-    When the runner or ``papermill -f params/x.yaml`` injected scenario keys, those keys are the
-    scenario; otherwise the notebook's ``params_file`` parameter names the YAML to read.
-    """
-    injected = {key: namespace[key] for key in PARAMS_FIELDS if key in namespace}
-    if injected:
-        return parse_params(injected, str(namespace.get("params_file") or "injected parameters"))
-    return load_params(namespace.get("params_file") or "default.yaml")
+    """The params of a notebook run, from its global namespace: the YAML named by the notebook's
+    ``params_file`` parameter, with any scenario keys injected by papermill (``-p title ...`` or
+    ``-f params/x.yaml``) replacing that file's top-level keys. The runner injects every key."""
+    source = namespace.get("params_file") or "default.yaml"
+    mapping = read_yaml(resolve_params_path(source))
+    mapping.update({key: namespace[key] for key in PARAMS_FIELDS if key in namespace})
+    return parse_params(mapping, str(source))

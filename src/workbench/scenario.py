@@ -30,6 +30,8 @@ class Scenario:
         self.notebook = notebook
         self._output_dir = Path(output_dir) if output_dir else None
         self._summaries: dict[bool, pd.DataFrame] = {}
+        #: How customer attributes matched the transactions (None without an attributes table).
+        self.attribute_report: pd.DataFrame | None = None
 
     @classmethod
     def from_notebook(cls, namespace: Mapping[str, Any], notebook: str = "scratch") -> Scenario:
@@ -80,7 +82,7 @@ class Scenario:
             if self.data.customers is not None:
                 from workbench.data.attributes import join_attributes
 
-                summary, _ = join_attributes(summary, self.data.customers, missing_label="unknown")
+                summary, self.attribute_report = join_attributes(summary, self.data.customers, missing_label="unknown")
             self._summaries[split] = summary
         return self._summaries[split]
 
@@ -92,7 +94,17 @@ class Scenario:
 
     def customers_shown(self, df: pd.DataFrame) -> pd.DataFrame:
         """A customer-level table as the report may show it (pseudonymised unless params allow ids)."""
-        return customer_table(df, show_ids=self.params.show_customer_ids, salt=self.params.id_salt)
+        return customer_table(df, show_ids=self.params.show_customer_ids)
+
+    def export_crm(self, summary: pd.DataFrame, labels: pd.Series) -> Path:
+        """The CRM file of one scheme (``crm_<scheme>.csv``): tier, labels, playbook, key metrics;
+        ids are the report's keyed pseudonyms unless ``export_customer_ids`` is true."""
+        from workbench.playbook import crm_export, playbook_table
+        from workbench.report.display import id_key
+
+        playbook = playbook_table(labels, self.params.tiers, language=self.language)
+        ids = False if self.params.export_customer_ids else id_key()
+        return crm_export(summary, labels, playbook, self.export_path(f"crm_{labels.name}.csv"), pseudonymise=ids)
 
     def export_path(self, name: str) -> Path:
         """Where an export file goes: the run folder under the runner, else ``reports/scratch/<notebook>/``."""

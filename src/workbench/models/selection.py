@@ -46,6 +46,11 @@ def model_comparison(models: dict, summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def best_model(models: dict, comparison: pd.DataFrame, criterion: str = "MAE") -> str:
+    """Name of the fitted model with the lowest holdout ``criterion`` in ``model_comparison``."""
+    return str(comparison.loc[list(models), criterion].idxmin())
+
+
 def clv_holdout_ranking(models: dict, spend: GammaGamma, summary: pd.DataFrame, horizon_months: int,
                         discount_rate: float) -> pd.DataFrame:
     """How each model's predicted CLV ranks customers by their holdout revenue (Gini, top decile)."""

@@ -10,12 +10,38 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import os
+import secrets
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 ID_COLUMN = "customer_id"
+#: Environment variable holding the secret key of pseudonyms (else a per-install key file is used).
+KEY_ENV = "WORKBENCH_ID_KEY"
+KEY_FILE = ".id-key"
+
+
+def id_key() -> str:
+    """The secret key of pseudonyms: ``$WORKBENCH_ID_KEY``, else a random key created once in
+    ``reports/.id-key`` (git-ignored, readable by the owner only). It is never written to a
+    manifest or a report, so pseudonyms cannot be reversed by trying every possible id."""
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV]
+    from workbench.config import reports_dir
+
+    path = reports_dir() / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another run created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def pseudonymise(ids: Iterable[object], key: str | bytes, *, prefix: str = "C-", length: int = 10) -> list[str]:
@@ -25,15 +51,17 @@ def pseudonymise(ids: Iterable[object], key: str | bytes, *, prefix: str = "C-",
     return [prefix + hmac.new(secret, str(i).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for i in ids]
 
 
-def customer_table(df: pd.DataFrame, *, show_ids: bool = False, salt: str = "workbench") -> pd.DataFrame:
-    """A copy of ``df`` whose customer ids (index or ``customer_id`` column) are pseudonymised."""
+def customer_table(df: pd.DataFrame, *, show_ids: bool = False, key: str | None = None) -> pd.DataFrame:
+    """A copy of ``df`` whose customer ids (index or ``customer_id`` column) are pseudonymised
+    with ``key`` (default :func:`id_key`), unless ``show_ids``."""
     if show_ids:
         return df
+    key = key or id_key()
     out = df.copy()
     if out.index.name == ID_COLUMN:
-        out.index = pd.Index(pseudonymise(out.index, salt), name=ID_COLUMN)
+        out.index = pd.Index(pseudonymise(out.index, key), name=ID_COLUMN)
     if ID_COLUMN in out.columns:
-        out[ID_COLUMN] = pseudonymise(out[ID_COLUMN], salt)
+        out[ID_COLUMN] = pseudonymise(out[ID_COLUMN], key)
     return out
 
 

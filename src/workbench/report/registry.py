@@ -42,10 +42,11 @@ def _monotonic_now() -> dt.datetime:
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
-    """``20261124T195301.123456Z-3f9a1c``: sorts by UTC start time; the random tail keeps
-    ids unique when runs of different processes start in the same microsecond."""
+    """``20261124T195301.123456Z-3f9a1c07d2``: sorts by UTC start time; the 40-bit random tail
+    keeps ids of different processes apart when they start in the same microsecond (and the run
+    folder is created exclusively, so even a collision could not overwrite a run)."""
     now = now or _monotonic_now()
-    return f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{secrets.token_hex(3)}"
+    return f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{secrets.token_hex(5)}"
 
 
 def create_run_dir(reports: Path, notebook: str) -> tuple[str, Path]:
@@ -57,7 +58,7 @@ def create_run_dir(reports: Path, notebook: str) -> tuple[str, Path]:
         path = parent / run_id
         try:
             path.mkdir()
-        except FileExistsError:  # pragma: no cover - needs a collision of 24 random bits in one microsecond
+        except FileExistsError:  # pragma: no cover - needs a collision of 40 random bits in one microsecond
             continue
         return run_id, path
 

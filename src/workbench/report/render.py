@@ -28,9 +28,13 @@ def render_html(
     title: str,
     footer: Mapping[str, Any] | None = None,
     show_code: bool = False,
+    failure: Mapping[str, Any] | None = None,
 ) -> str:
-    """HTML of an executed notebook; ``footer`` items are shown as a run-information line."""
+    """HTML of an executed notebook; ``footer`` items are shown as a run-information line and a
+    ``failure`` (the manifest's error) as a banner at the top."""
     nb = prepare_for_report(notebook, show_code=show_code)
+    if failure:
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(_failure_markdown(failure)))
     if footer:
         nb.cells.append(nbformat.v4.new_markdown_cell(_footer_markdown(footer)))
     exporter = HTMLExporter(
@@ -70,6 +74,23 @@ def prepare_for_report(notebook: nbformat.NotebookNode, *, show_code: bool = Fal
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+def _failure_markdown(error: Mapping[str, Any]) -> str:
+    where = f" in cell In [{error['cell']}]" if error.get("cell") is not None else ""
+    text = f"{error.get('name', 'Error')}{where}: {error.get('message', '')}"
+    return (
+        '<div style="border-left:4px solid #cf222e;padding:.5rem 1rem;background:#fff5f5">'
+        f"<b>This run failed.</b> {html.escape(text)}</div>"
+    )
+
+
+def failure_page(title: str, error: Mapping[str, Any]) -> str:
+    """A minimal self-contained page for a run whose notebook could not be rendered."""
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f"<body><h1>{html.escape(title)}</h1>{_failure_markdown(error)}</body></html>"
+    )
 
 
 def _footer_markdown(items: Mapping[str, Any]) -> str:

@@ -29,7 +29,7 @@ from workbench.config import Params, load_params, notebooks_dir, project_root, r
 from workbench.errors import WorkbenchError
 from workbench.report.record import collect_metrics
 from workbench.report.registry import MANIFEST, REPORT, create_run_dir, rebuild_index, write_json_atomic
-from workbench.report.render import render_html
+from workbench.report.render import failure_page, render_html
 
 log = logging.getLogger("workbench.report")
 
@@ -44,7 +44,8 @@ class _UnknownParameterFilter(logging.Filter):
 logging.getLogger("papermill").addFilter(_UnknownParameterFilter())
 logging.getLogger("traitlets").setLevel(logging.ERROR)
 
-KERNEL_NAME = "python3"
+#: The kernel `make` installs into .venv; when it is missing the runner uses this Python's own.
+KERNEL_NAME = "workbench"
 LOG = "run.log"
 KEY_PACKAGES = (
     "workbench", "pandas", "numpy", "scipy", "ibis-framework", "duckdb", "pyarrow", "lifelines",
@@ -100,7 +101,7 @@ def run_notebook(
     overrides: Mapping[str, Any] | None = None,
     *,
     reports: Path | None = None,
-    kernel_name: str = KERNEL_NAME,
+    kernel_name: str | None = None,
 ) -> RunResult:
     """Execute one notebook with a scenario and register the run (see the module docstring)."""
     path = resolve_notebook(notebook)
@@ -113,16 +114,24 @@ def run_notebook(
     output = run_dir / path.name
     started = time.monotonic()
     with _run_log(run_dir / LOG):
-        error = _execute(path, output, resolved, params_file, kernel_name)
+        error = _execute(path, output, resolved, params_file, kernel_name or pinned_kernel())
     manifest["ended"] = _now()
     manifest["duration_seconds"] = round(time.monotonic() - started, 3)
-    executed = _read_executed(output, path)
-    manifest["metrics"] = collect_metrics(executed)
     manifest["status"] = "failed" if error else "succeeded"
     manifest["error"] = error
-    standard = {MANIFEST, REPORT, LOG, output.name}
-    manifest["exports"] = sorted(p.name for p in run_dir.iterdir() if p.name not in standard and not p.name.startswith("."))
-    html = render_html(executed, title=resolved.title, footer=_footer(manifest))
+    try:
+        executed = _read_executed(output, path)
+        manifest["metrics"] = collect_metrics(executed)
+        standard = {MANIFEST, REPORT, LOG, output.name}
+        manifest["exports"] = sorted(
+            p.name for p in run_dir.iterdir() if p.name not in standard and not p.name.startswith(".")
+        )
+        html = render_html(executed, title=resolved.title, footer=_footer(manifest), failure=error)
+    except Exception as exc:  # the run is recorded as failed whatever broke after execution
+        manifest["status"] = "failed"
+        manifest["error"] = error or {"cell": None, "cell_index": None, "name": type(exc).__name__,
+                                      "message": f"the report could not be rendered: {exc}"}
+        html = failure_page(resolved.title, manifest["error"])
     (run_dir / REPORT).write_text(html, encoding="utf-8")
     write_json_atomic(run_dir / MANIFEST, manifest)
     rebuild_index(reports)
@@ -140,6 +149,15 @@ def run_many(
 ) -> list[RunResult]:
     """Run notebooks one after another; a failure does not stop the others."""
     return [run_notebook(nb, params, overrides, reports=reports) for nb in notebooks]
+
+
+def pinned_kernel() -> str:
+    """``workbench`` (the kernel of this project's .venv) when installed, else ``python3``, which
+    jupyter_client resolves to the Python running the runner."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    return KERNEL_NAME if KERNEL_NAME in specs else "python3"
 
 
 def _execute(path: Path, output: Path, params: Params, params_file: str | None, kernel_name: str) -> dict | None:

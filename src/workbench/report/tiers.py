@@ -52,3 +52,12 @@ def show_scheme(
     book = playbook_table(labels, tiers_config, language=language)
     shown = book.drop(columns=["label_en", "label_zh", "source"], errors="ignore")
     table(shown, caption=text("playbook", language), language=language)
+
+
+def top_customers(summary: pd.DataFrame, labels: dict[str, pd.Series], n: int = 10, by: str = "revenue") -> pd.DataFrame:
+    """The ``n`` customers with the highest ``by``: key metrics and their tier in every scheme
+    (ids as in the summary: pass the result through the scenario's privacy filter to show it)."""
+    top = summary.nlargest(n, by)
+    columns = [c for c in ("revenue", "frequency", "recency", "T") if c in top.columns]
+    tiers = pd.DataFrame({name: tier.reindex(top.index).astype(str) for name, tier in labels.items()})
+    return top[columns].join(tiers)
