@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from workbench.i18n import text
+
 __all__ = [
     "plot_tracking",
     "plot_conditional_expectations",
@@ -25,46 +27,48 @@ __all__ = [
 ]
 
 
-def _calibration_line(ax: Axes, tracking: pd.DataFrame) -> None:
+def _calibration_line(ax: Axes, tracking: pd.DataFrame, language: str) -> None:
     cal = tracking.attrs.get("calibration_end")
     if cal is None:
         return
     # period t covers the days before tracking["date"]; it is a holdout period if it ends after cal
     after = tracking.index[tracking["date"] > pd.Timestamp(cal) + pd.Timedelta(days=1)]
     if len(after):
-        ax.axvline(after[0] - 0.5, color="grey", ls="--", lw=1, label="end of calibration")
+        ax.axvline(after[0] - 0.5, color="grey", ls="--", lw=1, label=text("end_of_calibration", language))
 
 
-def plot_tracking(tracking: pd.DataFrame, cumulative: bool = True, ax: Axes | None = None) -> Axes:
+def plot_tracking(
+    tracking: pd.DataFrame, cumulative: bool = True, ax: Axes | None = None, *, language: str = "en"
+) -> Axes:
     """Actual and expected repeat transactions per period (or cumulative) from ``validation.tracking``."""
     ax = ax or plt.subplots(figsize=(8, 4))[1]
     suffix = "_cumulative" if cumulative else ""
-    ax.plot(tracking.index, tracking["actual" + suffix], color="black", lw=1.5, label="actual")
-    ax.plot(tracking.index, tracking["expected" + suffix], color="#2e86c1", lw=1.5, ls="--", label="model")
-    _calibration_line(ax, tracking)
+    ax.plot(tracking.index, tracking["actual" + suffix], color="black", lw=1.5, label=text("actual", language))
+    ax.plot(tracking.index, tracking["expected" + suffix], color="#2e86c1", lw=1.5, ls="--", label=text("model", language))
+    _calibration_line(ax, tracking, language)
     unit = {"W": "week", "D": "day"}.get(tracking.attrs.get("time_unit"), "period")
-    ax.set_xlabel(f"{unit}")
-    ax.set_ylabel(("cumulative " if cumulative else "") + "repeat transactions")
-    ax.set_title(("Cumulative" if cumulative else f"Per-{unit}") + " repeat transactions: actual vs model")
+    ax.set_xlabel(text(unit, language))
+    ax.set_ylabel(text("cumulative_repeat_transactions" if cumulative else "repeat_transactions", language))
+    ax.set_title(text("tracking_cumulative" if cumulative else "tracking_per_period", language))
     ax.legend(loc="upper left" if cumulative else "upper right")
     return ax
 
 
-def plot_conditional_expectations(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_conditional_expectations(table: pd.DataFrame, ax: Axes | None = None, *, language: str = "en") -> Axes:
     """Mean holdout purchases by calibration frequency, from ``validation.conditional_expectations``."""
     ax = ax or plt.subplots(figsize=(6, 4))[1]
     x = np.arange(len(table))
-    ax.plot(x, table["actual"], marker="o", color="black", label="actual")
-    ax.plot(x, table["predicted"], marker="s", ls="--", color="#2e86c1", label="model")
+    ax.plot(x, table["actual"], marker="o", color="black", label=text("actual", language))
+    ax.plot(x, table["predicted"], marker="s", ls="--", color="#2e86c1", label=text("model", language))
     ax.set_xticks(x, [str(i) for i in table.index])
-    ax.set_xlabel("repeat transactions in calibration")
-    ax.set_ylabel("mean repeat transactions in holdout")
-    ax.set_title("Conditional expectations")
+    ax.set_xlabel(text("calibration_repeats", language))
+    ax.set_ylabel(text("mean_holdout_repeats", language))
+    ax.set_title(text("conditional_expectations", language))
     ax.legend(loc="upper left")
     return ax
 
 
-def _heatmap(matrix: pd.DataFrame, ax: Axes, title: str, label: str, vmax=None) -> Axes:
+def _heatmap(matrix: pd.DataFrame, ax: Axes, title: str, label: str, language: str, vmax=None) -> Axes:
     image = ax.imshow(
         matrix.to_numpy(),
         origin="lower",
@@ -76,31 +80,41 @@ def _heatmap(matrix: pd.DataFrame, ax: Axes, title: str, label: str, vmax=None) 
         interpolation="nearest",
     )
     ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set_xlabel("frequency (repeat transactions)")
-    ax.set_ylabel("recency (age at last purchase)")
+    ax.set_xlabel(text("frequency_axis", language))
+    ax.set_ylabel(text("recency_axis", language))
     ax.set_title(title)
     return ax
 
 
 def plot_p_alive_matrix(
-    model, T: float | None = None, max_frequency: int | None = None, ax: Axes | None = None
+    model, T: float | None = None, max_frequency: int | None = None, ax: Axes | None = None, *, language: str = "en"
 ) -> Axes:
     """Heatmap of P(alive) by frequency and recency for customers of age ``T`` (default: the oldest)."""
     ax = ax or plt.subplots(figsize=(6, 5))[1]
     matrix = model.p_alive_matrix(T=T, max_frequency=max_frequency)
-    return _heatmap(matrix, ax, f"P(alive) at age {matrix.index.max():.0f}", "P(alive)", vmax=1)
+    title = text("p_alive_at_age", language, age=matrix.index.max())
+    return _heatmap(matrix, ax, title, "P(alive)", language, vmax=1)
 
 
 def plot_expected_purchases_matrix(
-    model, t: float, T: float | None = None, max_frequency: int | None = None, ax: Axes | None = None
+    model,
+    t: float,
+    T: float | None = None,
+    max_frequency: int | None = None,
+    ax: Axes | None = None,
+    *,
+    language: str = "en",
 ) -> Axes:
     """Heatmap of expected purchases in the next ``t`` by frequency and recency (age ``T``)."""
     ax = ax or plt.subplots(figsize=(6, 5))[1]
     matrix = model.expected_purchases_matrix(t, T=T, max_frequency=max_frequency)
-    return _heatmap(matrix, ax, f"Expected purchases in the next {t:g} time units", "expected purchases")
+    title = text("expected_purchases_next", language, t=t)
+    return _heatmap(matrix, ax, title, text("expected_purchases", language), language)
 
 
-def plot_clv_distribution(clv, bins: int = 50, clip_quantile: float = 0.99, ax: Axes | None = None) -> Axes:
+def plot_clv_distribution(
+    clv, bins: int = 50, clip_quantile: float = 0.99, ax: Axes | None = None, *, language: str = "en"
+) -> Axes:
     """Histogram of predicted CLV, cut at ``clip_quantile`` (the long tail), with mean and median."""
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     values = np.asarray(clv, dtype=float)
@@ -108,9 +122,9 @@ def plot_clv_distribution(clv, bins: int = 50, clip_quantile: float = 0.99, ax: 
     cap = np.quantile(values, clip_quantile) if len(values) else 1.0
     ax.hist(np.clip(values, None, cap), bins=bins, color="#1f4e79", alpha=0.85)
     for stat, style, name in ((np.mean(values), "-", "mean"), (np.median(values), "--", "median")):
-        ax.axvline(stat, color="#e67e22", ls=style, label=f"{name} {stat:,.2f}")
-    ax.set_xlabel(f"predicted CLV (values above the {clip_quantile:.0%} quantile shown at {cap:,.0f})")
-    ax.set_ylabel("customers")
-    ax.set_title("Distribution of predicted CLV")
+        ax.axvline(stat, color="#e67e22", ls=style, label=f"{text(name, language)} {stat:,.2f}")
+    ax.set_xlabel(text("clv_axis", language, q=clip_quantile, cap=cap))
+    ax.set_ylabel(text("customers", language))
+    ax.set_title(text("clv_distribution", language))
     ax.legend(loc="upper right")
     return ax
