@@ -79,6 +79,11 @@ def test_load_customers_missing_column_and_params(tmp_path: Path) -> None:
         load_customers(path, CN_MAP, missing="keep")
     with pytest.raises(ParamsError, match="columns must be a mapping"):
         load_customers(path, ["客户编号", "客户性质"])
+    repeated = write(tmp_path, "00001,企业,retail,x", header="客户编号,客户性质,industry,industry\n")
+    with pytest.raises(DataError, match="customers.csv: column 'industry' appears 2 times in the header"):
+        load_customers(repeated, CN_MAP)
+    with pytest.raises(DataError, match="source column '客户编号' .* both 'customer_id' and 'nature'"):
+        load_customers(path, {"customer_id": "客户编号", "nature": "客户编号"})
 
 
 def test_load_customers_drops_empty_ids(tmp_path: Path) -> None:

@@ -124,6 +124,30 @@ REJECTED: list[Any] = [
     pytest.param(lambda p: (write(p, "tx.xls", "x"), {}), DataError, ["'.xls'", "save it as .xlsx"], id="legacy-xls"),
     pytest.param(lambda p: ([1, 2], {}), DataError, ["got list"], id="not-a-source"),
     pytest.param(
+        lambda p: (csv(p, "x,2020-01-01,1", header="a,timestamp,b"), {"columns": {"customer_id": "a", "amount": "a"}}),
+        DataError, [r"tx\.csv", "source column 'a'", "both 'customer_id' and 'amount'"], id="one-column-mapped-twice",
+    ),
+    pytest.param(
+        lambda p: (csv(p, "x,2020-01-01,1"), {"columns": {"amount": "customer_id"}}),
+        DataError, ["source column 'customer_id'", "both 'customer_id' and 'amount'"], id="mapping-onto-a-contract-column",
+    ),
+    pytest.param(
+        lambda p: (csv(p, "x,2020-01-01,1,2", header="customer_id,timestamp,amount,amount"), {}),
+        DataError, [r"tx\.csv", "column 'amount' appears 2 times in the header", "positions 3, 4"], id="duplicated-header-name",
+    ),
+    pytest.param(
+        lambda p: (csv(p, "x,2020-01-01,1,2", header="customer_id,timestamp,amount,amount "), {}),
+        DataError, ["column 'amount' appears 2 times"], id="duplicated-header-name-up-to-spaces",
+    ),
+    pytest.param(
+        lambda p: (excel(p, {"orders": pd.DataFrame([["x", "2020-01-01", 1, 2]], columns=["customer_id", "timestamp", "amount", "amount "])}), {}),
+        DataError, [r"tx\.xlsx", "column 'amount' appears 2 times"], id="excel-duplicated-header-name",
+    ),
+    pytest.param(
+        lambda p: (pd.DataFrame([["x", "2020-01-01", 1, 2]], columns=["customer_id", "timestamp", "amount", "amount"]), {}),
+        DataError, ["DataFrame", "column 'amount' appears 2 times"], id="dataframe-duplicated-column",
+    ),
+    pytest.param(
         lambda p: (csv(p, "a,2020-01-01,1"), {"columns": ["customer_id", "timestamp", "amount"]}),
         ParamsError, ["columns must be a mapping", "contract name -> source column", "got list"], id="columns-as-list",
     ),
@@ -330,6 +354,18 @@ def check_duplicate_order_ids(tmp: Path) -> None:
     assert len(tx.data) == 6
 
 
+def check_repeated_unused_column(tmp: Path) -> None:
+    """A repeated header name that no contract column uses is harmless (its copies are numbered)."""
+    tx = load_transactions(csv(tmp, "a,2020-01-01,1,x,y", header="customer_id,timestamp,amount,note,note"))
+    assert _ids(tx) == ["a"] and list(tx.data.columns) == ["customer_id", "timestamp", "amount", "is_outlier"]
+
+
+def check_mapped_column_not_reused(tmp: Path) -> None:
+    """A column mapped to customer_id is not also picked up by name as the optional order_id."""
+    tx = load_transactions(csv(tmp, "a,2020-01-01,1,o1", header="x,timestamp,amount,order_id"), {"customer_id": "order_id"})
+    assert _ids(tx) == ["o1"] and "order_id" not in tx.data.columns
+
+
 def check_one_customer(tmp: Path) -> None:
     tx = load_transactions(csv(tmp, "solo,2020-01-01,1", "solo,2020-02-01,2"))
     assert (tx.n_customers, tx.n_rows) == (1, 2)
@@ -532,6 +568,8 @@ CLEANED: list[Any] = [
     pytest.param(check_decimal_comma, id="decimal-comma"),
     pytest.param(check_exact_duplicates, id="exact-duplicate-rows"),
     pytest.param(check_duplicate_order_ids, id="duplicate-order-ids"),
+    pytest.param(check_repeated_unused_column, id="repeated-unused-header-name"),
+    pytest.param(check_mapped_column_not_reused, id="mapped-column-not-reused-as-optional"),
     pytest.param(check_one_customer, id="one-customer"),
     pytest.param(check_one_date, id="one-date"),
     pytest.param(check_chinese_columns, id="chinese-column-names"),

@@ -65,7 +65,8 @@ def load_customers(
     Raises
     ------
     DataError
-        Missing ``customer_id`` column, all ids empty, a customer id on several rows (the message
+        Missing ``customer_id`` column, a column name repeated in the header, one source column
+        mapped to two names, all ids empty, a customer id on several rows (the message
         names the rows), unreadable dates, values outside ``order``.
     """
     if missing not in ("drop", "error"):
@@ -73,6 +74,8 @@ def load_customers(
     raw = read_source(source, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter, source_name=source_name)
     frame = run(raw.data) if isinstance(raw.data, ibis.Table) else raw.data
     mapping = resolve_columns(raw, columns, ("customer_id",), ATTRIBUTES, extra=True)
+    if raw.repeated:  # every column is kept: a repeated name is an error even when not mapped
+        raise raw.repeated_error(next(iter(raw.repeated)))
     log = CleaningLog(raw.name, mapping)
     log.add("read", "", len(frame), "none", raw.detail)
     names = {label: name for name, label in mapping.items()}

@@ -10,7 +10,9 @@ import codecs
 import csv
 import difflib
 import io
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +129,9 @@ def load_transactions(
         Contract name -> the source's column name, e.g. ``{"customer_id": "客户编号",
         "timestamp": "交易日期", "amount": "金额"}``. Unmapped contract names are looked up as is
         (then ignoring case and spaces); optional ``order_id``, ``quantity``, ``channel``,
-        ``product`` are used when present. Integer values are 0-based positions and mean the
-        text file has no header line.
+        ``product`` are used when present (and not mapped to another name). Integer values are
+        0-based positions and mean the text file has no header line. Each contract name needs
+        its own source column, and a used column's name must appear once in the header.
     observation_end
         Last date of observation. A date without a time includes that whole day. Later rows are
         dropped (reported). ``None`` (default) skips the check.
@@ -193,7 +196,8 @@ def load_transactions(
     Raises
     ------
     DataError
-        Empty file, header only, missing column, all ids empty, unreadable values (with
+        Empty file, header only, missing column, one source column mapped to two names, a used
+        column name repeated in the header, all ids empty, unreadable values (with
         ``invalid="error"``), mixed date formats, or no usable row left; the message names the
         source, the column, the count and up to 5 example rows.
     """
@@ -301,10 +305,24 @@ class RawSource:
     detail: str
     n_rows: int
     lazy: bool = False
+    #: Column label -> header name, for every column whose name the header repeats (the copies
+    #: of a file's header get labels ``name.1``, ``name.2``; a DataFrame keeps its own labels).
+    repeated: dict[Any, str] = field(default_factory=dict)
+    #: Field delimiter of a text file (None for other sources).
+    delimiter: str | None = None
 
     @property
     def columns(self) -> list[Any]:
         return list(self.data.columns)
+
+    def repeated_error(self, label: Any) -> DataError:
+        """The error for a column whose header name appears more than once."""
+        name = self.repeated[label]
+        positions = [i + 1 for i, c in enumerate(self.columns) if self.repeated.get(c) == name]
+        return DataError(
+            f"{self.name}: column {name!r} appears {len(positions)} times in the header (positions "
+            f"{', '.join(map(str, positions))}); rename or remove the copies so that one column has this name"
+        )
 
 
 def read_source(
@@ -326,7 +344,8 @@ def read_source(
             raise DataError(f"{name}: the DataFrame has no columns")
         if len(source) == 0:
             raise DataError(f"{name}: the DataFrame has no rows (columns {list(source.columns)})")
-        return RawSource(source, name, f"DataFrame, {len(source)} rows", len(source))
+        repeated = {c: str(c) for c in source.columns[source.columns.duplicated(keep=False)]}
+        return RawSource(source, name, f"DataFrame, {len(source)} rows", len(source), repeated=repeated)
     if isinstance(source, ibis.Table):
         name = source_name or _table_name(source)
         return RawSource(source, name, f"ibis table on {_backend_name(source)}", int(run(source.count())), lazy=True)
@@ -358,21 +377,45 @@ def _read_text(path: Path, name: str, *, header: bool, encoding: str | None, del
     if not text.strip():
         raise DataError(f"{name}: the file is empty")
     sep = delimiter or sniff_delimiter(text)
-    try:
+    try:  # the header line is read as a row, so that a repeated name is seen (pandas renames it)
         frame = pd.read_csv(
-            io.StringIO(text), sep=sep, header=0 if header else None, dtype=str, keep_default_na=False,
+            io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
             skip_blank_lines=True, skipinitialspace=sep != r"\s+",
         )
     except pd.errors.ParserError as exc:
         raise DataError(f"{name}: cannot split the file into columns with delimiter {sep!r}: {exc}. Pass delimiter=") from exc
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{name}: the file is empty") from exc
-    if header:
-        frame.columns = [str(c).strip() for c in frame.columns]
+    frame, repeated = _apply_header(frame) if header else (frame, {})
     if len(frame) == 0:
         raise DataError(f"{name}: header only, no data rows (columns {list(frame.columns)})")
     shown = {"\t": "tab", r"\s+": "whitespace"}.get(sep, repr(sep))
-    return RawSource(frame, name, f"text, encoding {used}, delimiter {shown}, {len(frame)} rows", len(frame))
+    detail = f"text, encoding {used}, delimiter {shown}, {len(frame)} rows"
+    return RawSource(frame, name, detail, len(frame), repeated=repeated, delimiter=sep)
+
+
+def _apply_header(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[Any, str]]:
+    """Use the first row as column names (stripped; an empty cell is ``Unnamed: i``, as pandas
+    names it) and return the labels of repeated names: the first copy keeps the name, later
+    copies are ``name.1``, ``name.2``."""
+    names = [
+        f"Unnamed: {i}" if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip() else str(v).strip()
+        for i, v in enumerate(frame.iloc[0] if len(frame) else [])
+    ]
+    counts = Counter(names)
+    labels: list[str] = []
+    repeated: dict[Any, str] = {}
+    for n in names:
+        label, k = n, 0
+        while label in labels or (k and label in counts):
+            k += 1
+            label = f"{n}.{k}"
+        labels.append(label)
+        if counts[n] > 1:
+            repeated[label] = n
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = labels
+    return body, repeated
 
 
 def decode_text(raw: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
@@ -429,7 +472,8 @@ def _read_parquet(path: Path, name: str, *, lazy: bool) -> RawSource:
         raise DataError(f"{name}: cannot read as Parquet: {exc}") from exc
     if len(frame) == 0:
         raise DataError(f"{name}: the Parquet file has no rows (columns {list(frame.columns)})")
-    return RawSource(frame, name, f"Parquet, {len(frame)} rows", len(frame))
+    repeated = {c: str(c) for c in frame.columns[frame.columns.duplicated(keep=False)]}
+    return RawSource(frame, name, f"Parquet, {len(frame)} rows", len(frame), repeated=repeated)
 
 
 def _read_excel(path: Path, name: str, *, sheet: str | int | None, header: bool) -> RawSource:
@@ -448,15 +492,14 @@ def _read_excel(path: Path, name: str, *, sheet: str | int | None, header: bool)
         elif isinstance(sheet, str) and sheet not in sheets:
             raise DataError(f"{name}: no sheet {sheet!r}; sheets are {sheets}")
         sheet_name = sheets[sheet] if isinstance(sheet, int) else sheet
-        frame = book.parse(sheet_name, dtype=object, header=0 if header else None)
+        frame = book.parse(sheet_name, dtype=object, header=None)
     label = f"{name}[{sheet_name}]"
     if frame.shape[1] == 0:
         raise DataError(f"{label}: the sheet is empty")
-    if header:
-        frame.columns = [str(c).strip() for c in frame.columns]
+    frame, repeated = _apply_header(frame) if header else (frame, {})
     if len(frame) == 0:
         raise DataError(f"{label}: header only, no data rows (columns {list(frame.columns)})")
-    return RawSource(frame, name, f"Excel sheet {sheet_name!r}, {len(frame)} rows", len(frame))
+    return RawSource(frame, name, f"Excel sheet {sheet_name!r}, {len(frame)} rows", len(frame), repeated=repeated)
 
 
 def _table_name(table: ibis.Table) -> str:
@@ -487,23 +530,37 @@ def resolve_columns(
     extra: bool = False,
 ) -> dict[str, Any]:
     """Contract name -> source column label. Mapped names must exist; unmapped required names are
-    looked up as is, then ignoring case and surrounding spaces; optional ones are used when found.
-    ``extra=True`` accepts mapping keys outside ``required + optional`` (customer attributes)."""
+    looked up as is, then ignoring case and surrounding spaces; optional ones are used when found
+    and not already taken by another name. ``extra=True`` accepts mapping keys outside
+    ``required + optional`` (customer attributes). One source column for two names, or a name
+    whose column the header repeats, is a DataError."""
     columns = columns_param(columns)
     known = required + optional
     unknown = [k for k in columns if k not in known]
     if unknown and not extra:
         raise ParamsError(f"columns: unknown key(s) {unknown}; known contract columns are {list(known)}")
     available = raw.columns
-    mapping: dict[str, Any] = {}
-    for name in (*required, *optional, *[k for k in columns if k not in known]):
+    order = (*required, *optional, *unknown)
+    taken: dict[Any, str] = {}  # source label -> contract name
+    for name in sorted(order, key=lambda n: n not in columns and n not in required):  # named ones first
         wanted = columns.get(name, name)
         label = _find_column(available, wanted)
-        if label is None and (name in columns or name in required):
+        named = name in columns or name in required
+        if label is None and named:
             raise _missing_column_error(raw, name, wanted, available)
-        if label is not None:
-            mapping[name] = label
-    return mapping
+        if label is None or (label in taken and not named):
+            continue
+        if label in raw.repeated:
+            raise raw.repeated_error(label)
+        if label in taken:
+            first, second = sorted((taken[label], name), key=order.index)
+            raise DataError(
+                f"{raw.name}: source column {label!r} is used for both {first!r} and {second!r}; "
+                "each contract column needs its own source column (check columns=)"
+            )
+        taken[label] = name
+    mapping = {name: label for label, name in taken.items()}
+    return {name: mapping[name] for name in order if name in mapping}
 
 
 def columns_param(columns: Any) -> dict[str, Any]:
