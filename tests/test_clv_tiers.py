@@ -64,3 +64,16 @@ def test_clv_scheme_is_one_yaml_entry():
                                      {"label": {"en": "Low", "zh": "低"}, "share": 0.6}]}]}
     (seg,) = build_segmenters(config, language="zh")
     assert isinstance(seg, CLVTiers) and seg.model == "paretonbd" and seg.shares == [0.4, 0.6]
+
+
+def test_value_grid_takes_potential_from_a_model_column_when_present(calibration):
+    from workbench.segment import ValueGrid
+
+    rng = np.random.default_rng(0)
+    with_model = calibration.assign(clv=rng.random(len(calibration)))
+    grid = ValueGrid(potential_column="clv").fit(with_model)
+    assert grid.potential_source_ == "clv"
+    top_potential = grid.assign(with_model).astype(str).str.contains("High potential")
+    # the potential dimension follows the model column: its top 20 % by clv are the high-potential ones
+    assert with_model.loc[top_potential, "clv"].min() >= with_model["clv"].quantile(0.79)
+    assert ValueGrid(potential_column="clv").fit(calibration).potential_source_ == "proxy"

@@ -86,6 +86,24 @@ class Scenario:
             self._summaries[split] = summary
         return self._summaries[split]
 
+    def with_clv(self, summary: pd.DataFrame) -> pd.DataFrame:
+        """``summary`` plus ``clv`` (discounted, ``params.clv`` horizon and rate) and ``p_alive``
+        from the first of ``params.clv.models`` with Gamma-Gamma spend, for tier schemes that use
+        a model's potential; unchanged (with a note) when the models cannot be fitted."""
+        from workbench.errors import WorkbenchError
+        from workbench.models.clv import clv
+        from workbench.models.selection import fit_spend_model, fit_transaction_models
+
+        settings = self.params.clv
+        try:
+            (model,) = fit_transaction_models(summary, settings.models[:1]).values()
+            spend = fit_spend_model(summary)
+        except WorkbenchError as exc:
+            print(f"CLV not added to the summary: {exc}")
+            return summary
+        value = clv(model, spend, summary, settings.horizon_months, settings.discount_rate)
+        return summary.assign(clv=value, p_alive=model.p_alive(summary))
+
     def segmenters(self) -> list:
         """Unfitted segmenters of every tier scheme in ``params.tiers``, labels in the report language."""
         from workbench.segment import build_segmenters

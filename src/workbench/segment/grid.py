@@ -26,7 +26,8 @@ class ValueGrid(Segmenter):
     - **revenue**: shares of customers by ``revenue`` (default top 20 % / next 30 % / rest);
     - **frequency**: frequent when ``frequency >= frequency_min`` repeat purchase periods;
     - **potential**: shares of customers by ``potential_column`` (e.g. a predicted CLV column)
-      when given; otherwise by the proxy ``revenue / (T + 1) * (recency + 1) / (T + 1)`` with T
+      when the fitting summary has it (fitted attribute ``potential_source_`` says which was used,
+      and assigning then needs that column too); otherwise by the proxy ``revenue / (T + 1) * (recency + 1) / (T + 1)`` with T
       and recency in days: spend per day of tenure, damped by how long ago the customer last
       bought relative to their tenure (recency / T, the intuition behind P(alive)). A heuristic:
       prefer a model's prediction;
@@ -78,6 +79,8 @@ class ValueGrid(Segmenter):
         grid = dims[0]
         for dim in dims[1:]:
             grid = Crossed(grid, dim, name="value_grid")
+        present = self.potential_column is not None and self.potential_column in data.columns
+        self.potential_source_ = self.potential_column if present else "proxy"
         self.grid_ = grid.fit(self._dimensions(data))
         return [Label(en=e, zh=z) for e, z in zip(self.grid_.tier_labels_["en"], self.grid_.tier_labels_["zh"], strict=True)]
 
@@ -89,8 +92,8 @@ class ValueGrid(Segmenter):
         days = time_unit_days(data, self.time_unit, self._who)
         col = lambda c, param=None: numeric_column(data, c, self._who, param=param)  # noqa: E731
         T, recency, frequency = to_days(col("T"), days), to_days(col("recency"), days), col("frequency")
-        if self.potential_column is not None:
-            potential = col(self.potential_column, param="potential_column")
+        if self.potential_source_ != "proxy":
+            potential = col(self.potential_source_, param="potential_column")
         else:
             potential = col("revenue") / (T + 1) * (recency + 1) / (T + 1)
         with np.errstate(divide="ignore", invalid="ignore"):
