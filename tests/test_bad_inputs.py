@@ -124,6 +124,26 @@ REJECTED: list[Any] = [
     pytest.param(lambda p: (write(p, "tx.xls", "x"), {}), DataError, ["'.xls'", "save it as .xlsx"], id="legacy-xls"),
     pytest.param(lambda p: ([1, 2], {}), DataError, ["got list"], id="not-a-source"),
     pytest.param(
+        lambda p: (write(p, "tx.csv", "customer_id;timestamp;amount\na;2020-01-01;12,250\nb;2020-01-02;3\nc;2020-01-03;€1,500\n"), {}),
+        DataError,
+        ["'amount'", "ambiguous", r"2 amount\(s\)", "row 1: '12,250'; row 3: '€1,500'", "12250 with decimal='.'", "12.25 with decimal=','",
+         "delimiter ';'", "pass decimal"],
+        id="semicolon-file-comma-thousands-or-decimal",
+    ),
+    pytest.param(
+        lambda p: (write(p, "tx.csv", "customer_id;timestamp;amount\na;2020-01-01;0,500\nb;2020-01-02;12,5\nc;2020-01-03;7\n"), {}),
+        DataError, ["'amount'", r"2 row\(s\) with an amount that is not a number", "row 1: '0,500'; row 2: '12,5'", "decimal=','"],
+        id="decimal-commas-without-decimal-option",
+    ),
+    pytest.param(
+        lambda p: (csv(p, 'a,2020-01-01,"0,500"', 'b,2020-01-02,"-0,250"', 'c,2020-01-03,"1,000"'), {}),
+        DataError, [r"2 row\(s\) with an amount that is not a number", "row 1: '0,500'; row 2: '-0,250'"], id="zero-comma-is-no-grouping",
+    ),
+    pytest.param(
+        lambda p: (ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"], "timestamp": ["2020-01-01", "2020-01-02"], "amount": ["1,000", "0,500"]})), {}),
+        DataError, [r"1 row\(s\) with an amount that is not a number", "row 2: '0,500'"], id="ibis-table-zero-comma-is-no-grouping",
+    ),
+    pytest.param(
         lambda p: (csv(p, "x,2020-01-01,1", header="a,timestamp,b"), {"columns": {"customer_id": "a", "amount": "a"}}),
         DataError, [r"tx\.csv", "source column 'a'", "both 'customer_id' and 'amount'"], id="one-column-mapped-twice",
     ),
@@ -328,6 +348,26 @@ def check_decimal_comma(tmp: Path) -> None:
     path = write(tmp, "tx.csv", "customer_id;timestamp;amount\na;2020-01-01;12,50\nb;2020-01-02;1.234,5\n")
     tx = load_transactions(path, decimal=",")
     assert tx.data["amount"].tolist() == [12.5, 1234.5]
+
+
+SEMICOLON_COMMAS = "customer_id;timestamp;amount\na;2020-01-01;12,250\nb;2020-01-02;0,500\n"
+
+
+def check_decimal_comma_given(tmp: Path) -> None:
+    """With decimal=',' a ';' file's '12,250' is 12.25 and '0,500' is 0.5; with decimal='.' told
+    explicitly, '12,250' is twelve thousand and '0,500' (no valid grouping) is not a number."""
+    assert load_transactions(write(tmp, "tx.csv", SEMICOLON_COMMAS), decimal=",").data["amount"].tolist() == [12.25, 0.5]
+    dot = load_transactions(write(tmp, "tx.csv", SEMICOLON_COMMAS), decimal=".", invalid="drop")
+    assert dot.data["amount"].tolist() == [12250.0]
+    assert (step(dot, "invalid_amount")["rows"], step(dot, "invalid_amount")["examples"]) == (1, "row 2: '0,500'")
+
+
+def check_comma_thousands_with_evidence(tmp: Path) -> None:
+    """'12,250' in a ';' file is twelve thousand when other values show '.' as the decimal mark;
+    in a ',' file (quoted) it is twelve thousand without further evidence."""
+    path = write(tmp, "tx.csv", "customer_id;timestamp;amount\na;2020-01-01;12,250\nb;2020-01-02;1,234.50\n")
+    assert load_transactions(path).data["amount"].tolist() == [12250.0, 1234.5]
+    assert load_transactions(csv(tmp, 'a,2020-01-01,"12,250"', "b,2020-01-02,3")).data["amount"].tolist() == [12250.0, 3.0]
 
 
 def check_exact_duplicates(tmp: Path) -> None:
@@ -566,6 +606,8 @@ CLEANED: list[Any] = [
     pytest.param(check_currency_text, id="thousands-and-currency-symbols"),
     pytest.param(check_parentheses_negative, id="parentheses-negatives"),
     pytest.param(check_decimal_comma, id="decimal-comma"),
+    pytest.param(check_decimal_comma_given, id="decimal-comma-given-on-semicolon-file"),
+    pytest.param(check_comma_thousands_with_evidence, id="comma-thousands-with-evidence"),
     pytest.param(check_exact_duplicates, id="exact-duplicate-rows"),
     pytest.param(check_duplicate_order_ids, id="duplicate-order-ids"),
     pytest.param(check_repeated_unused_column, id="repeated-unused-header-name"),

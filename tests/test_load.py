@@ -166,6 +166,16 @@ def test_parse_amounts_round_trip(values, style) -> None:
     np.testing.assert_allclose(parsed.values.to_numpy(), [float(v) for v in values], rtol=0, atol=1e-9)
 
 
+def test_parse_amounts_comma_grouping_rule() -> None:
+    """A comma groups thousands only in valid grouping (1-3 digits, not '0', then groups of 3)."""
+    texts = pd.Series(["1,000", "-12,250.5", "0,500", "12,5", "1234,567", "1,00", "0,000", "+999,999,999"], dtype=object)
+    dot = parse_amounts(texts, ".")
+    assert dot.invalid.tolist() == [False, False, True, True, True, True, True, False]
+    assert dot.values[~dot.invalid].tolist() == [1000.0, -12250.5, 999_999_999.0]
+    comma = parse_amounts(texts[2:4], ",")
+    assert comma.values.tolist() == [0.5, 12.5] and not comma.invalid.any()
+
+
 date_formats = [f for f in date_candidates(dayfirst=False) if f != "ISO8601" and "%y" not in f] + ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
 
 

@@ -55,7 +55,7 @@ _CHOICES = {
     "outliers": ("flag", "drop", "keep"),
     "missing": ("drop", "error"),
     "invalid": ("error", "drop"),
-    "decimal": (".", ","),
+    "decimal": (None, ".", ","),
 }
 
 
@@ -88,7 +88,7 @@ class CleaningOptions:
     date_format: str | None = None
     dayfirst: bool = False
     timezone: str = "UTC"
-    decimal: str = "."
+    decimal: str | None = None
 
     def __post_init__(self) -> None:
         for key, allowed in _CHOICES.items():
@@ -203,13 +203,24 @@ def parse_text(s: pd.Series) -> Parsed:
 
 
 _NUMBER_RE = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: Valid comma grouping: 1-3 digits other than a lone "0", then groups of 3 (``1,234.5``; not
+#: ``0,500`` or ``12,5``, which are decimal commas). Written without look-around for the engines.
+_COMMA_GROUPED_RE = r"[+-]?(?:[1-9]|\d{2,3})(?:,\d{3})+(?:\.\d+)?"
+_DOT_GROUPED_RE = r"[+-]?(?:[1-9]|\d{2,3})(?:\.\d{3})+(?:,\d+)?"
+#: Read as thousands with decimal "." and as a fraction with decimal ",": ``12,250``.
+_AMBIGUOUS_COMMA_RE = r"[+-]?(?:[1-9]|\d{2,3}),\d{3}"
 _CURRENCY_RE = "(?i)(?:US\\$|HK\\$|RMB|CNY|USD|EUR|GBP|JPY|HKD|[¥￥$€£元円])"
 _SPACE_RE = "[\\s\u00a0\u2009\u202f\u3000]"
 
 
-def parse_amounts(s: pd.Series, decimal: str = ".") -> Parsed:
+def parse_amounts(s: pd.Series, decimal: str | None = ".") -> Parsed:
     """Money as float64: thousands separators, currency symbols or codes (¥ $ € £ 元 RMB ...),
-    parentheses or a trailing minus for negatives; other text is invalid, not silently NaN."""
+    parentheses or a trailing minus for negatives; other text is invalid, not silently NaN.
+
+    With ``decimal="."`` (or None) a comma groups thousands only in valid grouping
+    (``1,234.50``; ``0,500`` and ``12,5`` are invalid); with ``decimal=","`` a dot groups
+    thousands the same way and the comma is the decimal mark."""
+    decimal = decimal or "."
     index = s.index
     if pd.api.types.is_bool_dtype(s):
         return Parsed(pd.Series(np.nan, index=index), s.isna(), s.notna())
@@ -237,21 +248,46 @@ def parse_amounts(s: pd.Series, decimal: str = ".") -> Parsed:
     return Parsed(values, missing, invalid, converted, detail)
 
 
-def _normalise_money_text(text: pd.Series, decimal: str) -> pd.Series:
+def _strip_money_marks(text: pd.Series) -> pd.Series:
+    """Currency signs and spaces removed; ``(12)`` and ``12-`` as ``-12``."""
     t = text.str.replace(_CURRENCY_RE, "", regex=True).str.replace(_SPACE_RE, "", regex=True)
     paren = t.str.fullmatch(r"\(.*\)").to_numpy(dtype=bool)
     t = t.where(~paren, "-" + t.str.slice(1, -1))
     trailing = t.str.fullmatch(r"[^-].*-").to_numpy(dtype=bool)
-    t = t.where(~trailing, "-" + t.str.slice(0, -1))
+    return t.where(~trailing, "-" + t.str.slice(0, -1))
+
+
+def _normalise_money_text(text: pd.Series, decimal: str) -> pd.Series:
+    t = _strip_money_marks(text)
     if decimal == ".":
-        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").to_numpy(dtype=bool)
+        grouped = t.str.fullmatch(_COMMA_GROUPED_RE).to_numpy(dtype=bool)
         t = t.where(~grouped, t.str.replace(",", "", regex=False))
     else:
-        grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?").to_numpy(dtype=bool)
+        grouped = t.str.fullmatch(_DOT_GROUPED_RE).to_numpy(dtype=bool)
         t = t.where(~grouped, t.str.replace(".", "", regex=False))
         comma = t.str.fullmatch(r"[+-]?\d*,\d+").to_numpy(dtype=bool)
         t = t.where(~comma, t.str.replace(",", ".", regex=False))
     return t
+
+
+def ambiguous_decimal_commas(s: pd.Series, dot: Parsed) -> pd.Series:
+    """Rows whose amount, like ``12,250``, reads as thousands with decimal ``"."`` (as parsed in
+    ``dot``) and as a fraction with ``","``; none when another value reads only with ``"."``
+    (``12.50``, ``1,234.50``, ``1,234,567``), which settles the decimal mark."""
+    none = pd.Series(False, index=s.index)
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return none
+    text = cell_texts(s)
+    present = text.notna().to_numpy()
+    if not present.any():
+        return none
+    marks = _strip_money_marks(text[present])
+    ambiguous = none.copy()
+    ambiguous[present] = marks.str.fullmatch(_AMBIGUOUS_COMMA_RE).fillna(False).to_numpy(dtype=bool)
+    if not ambiguous.any():
+        return none
+    dot_only = ~dot.missing & ~dot.invalid & parse_amounts(s, ",").invalid
+    return none if dot_only.any() else ambiguous
 
 
 _TIME_TZ_RE = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
@@ -403,8 +439,12 @@ def _show(value: Any) -> str:
     return repr(value if isinstance(value, str) else str(value))
 
 
-def parse_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> pd.DataFrame:
-    """Contract columns from the user's frame (``raw`` has a ``_row`` column), screened and logged."""
+def parse_frame(
+    raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions, delimiter: str | None = None
+) -> pd.DataFrame:
+    """Contract columns from the user's frame (``raw`` has a ``_row`` column), screened and logged.
+    ``delimiter`` is the text file's field delimiter: with ``";"`` and no ``decimal`` option,
+    amounts such as ``12,250`` are ambiguous (see :func:`ambiguous_decimal_commas`)."""
     cols = {name: raw[label] for name, label in mapping.items()}
     parsed: dict[str, Parsed] = {}
     for name, s in cols.items():
@@ -450,10 +490,15 @@ def parse_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, op
     log.add("date_format", "timestamp", 0, "none", ts.detail)
     log.add("timezone", "timestamp", ts.converted, "converted", f"time-zone-aware values converted to {opts.timezone}, then made naive")
     amt = parsed["amount"]
+    if opts.decimal is None and delimiter == ";":
+        ambiguous = ambiguous_decimal_commas(cols["amount"], amt) & keep
+        if ambiguous.any():
+            raise _decimal_comma_error(log, rows[ambiguous], cols["amount"][ambiguous], amt.values[ambiguous])
     screen(amt.missing, "missing_amount", "amount", opts.missing, "with an empty amount", drop_hint.format("missing"))
     screen(
         amt.invalid, "invalid_amount", "amount", opts.invalid, "with an amount that is not a number",
-        f"Fix the values (decimal={opts.decimal!r}), or pass invalid='drop'.",
+        "Fix the values" + ("" if opts.decimal == "," else ", pass decimal=',' if the comma is the decimal mark")
+        + " (a comma groups thousands only as in 1,234.50), or pass invalid='drop'.",
     )
     log.add("amount_text", "amount", amt.converted, "parsed", "amounts written with currency signs, thousands separators or parentheses")
     if "quantity" in parsed:
@@ -475,6 +520,17 @@ def integer_if_whole(q: pd.Series) -> pd.Series:
     if len(whole) and (whole == np.floor(whole)).all() and whole.abs().max() < 2**53:
         return q.astype("Int64") if q.isna().any() else q.astype("int64")
     return q
+
+
+def _decimal_comma_error(log: CleaningLog, rows: pd.Series, raw: pd.Series, as_thousands: pd.Series) -> DataError:
+    first = float(as_thousands.iloc[0])
+    return log.error(
+        "amount",
+        f"ambiguous decimal mark: {len(rows)} amount(s) such as {format_examples(rows, raw)} read two ways "
+        f"(the first: {first:g} with decimal='.', where the comma groups thousands, or {first / 1000:g} with "
+        "decimal=','); no other value settles it, and the file has delimiter ';', usual where the comma is the "
+        "decimal mark. Say which it is: pass decimal=',' or decimal='.'.",
+    )
 
 
 def _mixed_formats_error(log: CleaningLog, ts: Parsed, rows: pd.Series, raw: pd.Series, keep: pd.Series) -> DataError:
@@ -583,7 +639,7 @@ def _ibis_number(value: ibis.Value, log: CleaningLog, name: str) -> ibis.Value:
         return value.cast("float64")
     if typ.is_string():
         text = value.re_replace(_CURRENCY_RE, "").re_replace(_SPACE_RE, "").re_replace(r"^\((.*)\)$", "-\\1")
-        grouped = text.re_search(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+        grouped = text.re_search(f"^{_COMMA_GROUPED_RE}$")
         return ibis.ifelse(grouped, text.re_replace(",", ""), text).try_cast("float64")
     raise log.error(name, f"engine type {typ} cannot be read as a number")
 

@@ -110,7 +110,7 @@ def load_transactions(
     date_format: str | None = None,
     dayfirst: bool = False,
     timezone: str = "UTC",
-    decimal: str = ".",
+    decimal: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
@@ -170,7 +170,12 @@ def load_transactions(
         Zone-aware timestamps are converted to this zone (default ``"UTC"``) and made naive;
         naive timestamps are kept as they are.
     decimal
-        Decimal mark of text amounts: ``"."`` (default; ``,`` groups thousands) or ``","``.
+        Decimal mark of text amounts: ``"."`` (a comma then groups thousands, in valid grouping
+        only: ``1,234.50`` but not ``0,500`` or ``12,5``, which are invalid) or ``","`` (a dot
+        groups thousands: ``1.234,50``). ``None`` (default) reads as ``"."``, except that in a
+        ``;``-delimited text file amounts like ``12,250`` (thousands with ``"."``, a fraction with
+        ``","``) are an error asking for ``decimal=`` unless another value settles the mark
+        (``12.50``, ``1,234.50``).
     encoding
         Text encoding; by default UTF-8 (with or without BOM), then UTF-16 by its BOM, then GB18030
         (a superset of GBK).
@@ -214,7 +219,7 @@ def load_transactions(
     log.add("read", "", raw.n_rows, "none", raw.detail)
     log.add("columns", "", 0, "none", "; ".join(f"{k} <- {v!r}" for k, v in mapping.items()))
     if isinstance(raw.data, pd.DataFrame):
-        data, (n_rows, n_customers, lo, hi) = _clean_frame(raw.data, mapping, log, opts)
+        data, (n_rows, n_customers, lo, hi) = _clean_frame(raw.data, mapping, log, opts, raw.delimiter)
     else:
         data, (n_rows, n_customers, lo, hi) = _clean_engine_table(raw.data, mapping, log, opts)
     if n_rows == 0:
@@ -229,11 +234,13 @@ def load_transactions(
     )
 
 
-def _clean_frame(raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> tuple[pd.DataFrame, tuple]:
+def _clean_frame(
+    raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions, delimiter: str | None
+) -> tuple[pd.DataFrame, tuple]:
     """Parse in pandas, clean in a private DuckDB connection (its stage tables go when it closes)."""
-    frame = raw[list(dict.fromkeys(mapping.values()))].copy()
+    frame = raw[list(mapping.values())].copy()
     frame.insert(0, "_row", range(1, len(frame) + 1))
-    parsed = parse_frame(frame, mapping, log, opts)
+    parsed = parse_frame(frame, mapping, log, opts, delimiter)
     connection = duckdb.connect()
     try:
         connection.register("workbench_parsed", parsed)
