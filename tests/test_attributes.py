@@ -86,6 +86,13 @@ def test_load_customers_missing_column_and_params(tmp_path: Path) -> None:
         load_customers(path, {"customer_id": "客户编号", "nature": "客户编号"})
 
 
+def test_load_customers_zone_aware_dates(tmp_path: Path) -> None:
+    """A signup at 23:00 New York time is on January 5th there (January 6th in UTC)."""
+    path = write(tmp_path, "00001,2019-01-05T23:00:00-05:00", header="customer_id,signup_date\n")
+    assert load_customers(path)["signup_date"].tolist() == [pd.Timestamp("2019-01-05 23:00")]
+    assert load_customers(path, timezone="UTC")["signup_date"].tolist() == [pd.Timestamp("2019-01-06 04:00")]
+
+
 def test_load_customers_drops_empty_ids(tmp_path: Path) -> None:
     c = load_customers(write(tmp_path, CN_ROWS[0], ",个人,b,small,,,", CN_ROWS[2]), CN_MAP)
     row = c.attrs["log"].set_index("step").loc["missing_customer_id"]

@@ -495,19 +495,53 @@ def check_huge_amount(tmp: Path) -> None:
 
 
 def check_tz_aware_text(tmp: Path) -> None:
-    rows = ["a,2020-01-01T08:30:00+08:00,1", "b,2020-01-01 09:00:00Z,2", "c,2020-01-01 12:00,3"]
-    utc = load_transactions(csv(tmp, *rows))
-    assert utc.data["timestamp"].tolist() == [pd.Timestamp("2020-01-01 00:30"), pd.Timestamp("2020-01-01 09:00"), pd.Timestamp("2020-01-01 12:00")]
-    assert step(utc, "timezone")["rows"] == 2
-    local = load_transactions(csv(tmp, *rows), timezone="Asia/Shanghai")
-    assert local.data["timestamp"].tolist()[:2] == [pd.Timestamp("2020-01-01 08:30"), pd.Timestamp("2020-01-01 17:00")]
+    """By default each value keeps its own wall-clock time (offsets dropped, not converted)."""
+    rows = ["a,2020-01-01T08:30:00+08:00,1", "b,2020-01-01 09:00:00Z,2", "c,2020-01-01 12:00,3", "d,2020-01-01T23:30-05:00,4",
+            "e,2020-01-02 01:15:00 UTC,5"]
+    local = load_transactions(csv(tmp, *rows))
+    assert local.data["timestamp"].tolist() == list(pd.to_datetime(["2020-01-01 08:30", "2020-01-01 09:00", "2020-01-01 12:00", "2020-01-01 23:30", "2020-01-02 01:15"]))
+    row = step(local, "timezone")
+    assert (row["rows"], row["action"]) == (4, "zone dropped") and "wall-clock" in row["detail"]
+    utc = load_transactions(csv(tmp, *rows), timezone="UTC")
+    assert utc.data["timestamp"].tolist() == list(pd.to_datetime(["2020-01-01 00:30", "2020-01-01 09:00", "2020-01-01 12:00", "2020-01-02 04:30", "2020-01-02 01:15"]))
+    assert (step(utc, "timezone")["rows"], step(utc, "timezone")["action"]) == (4, "converted")
+    shanghai = load_transactions(csv(tmp, *rows), timezone="Asia/Shanghai")
+    assert shanghai.data["timestamp"].tolist()[:2] == [pd.Timestamp("2020-01-01 08:30"), pd.Timestamp("2020-01-01 17:00")]
+
+
+SHANGHAI = pd.DataFrame({
+    "customer_id": ["a", "a"], "amount": [1.0, 2.0],
+    "timestamp": pd.to_datetime(["2023-12-31 20:00", "2024-01-01 07:30"]).tz_localize("Asia/Shanghai"),
+})
 
 
 def check_tz_aware_dtype(tmp: Path) -> None:
-    ts = pd.to_datetime(["2020-01-01 23:30"]).tz_localize("America/New_York")
-    tx = load_transactions(pd.DataFrame({"customer_id": ["a"], "timestamp": ts, "amount": [1.0]}))
-    assert tx.data["timestamp"].tolist() == [pd.Timestamp("2020-01-02 04:30")]
+    """Shanghai purchases on two local days stay on two days; converted to UTC they share one."""
+    tx = load_transactions(SHANGHAI)
+    assert tx.data["timestamp"].tolist() == [pd.Timestamp("2023-12-31 20:00"), pd.Timestamp("2024-01-01 07:30")]
     assert tx.data["timestamp"].dtype == "datetime64[ns]"
+    assert (step(tx, "timezone")["rows"], step(tx, "timezone")["action"]) == (2, "zone dropped")
+    utc = load_transactions(SHANGHAI, timezone="UTC")
+    assert utc.data["timestamp"].tolist() == [pd.Timestamp("2023-12-31 12:00"), pd.Timestamp("2023-12-31 23:30")]
+    ny = pd.DataFrame({"customer_id": ["a"], "timestamp": pd.to_datetime(["2020-01-01 23:30"]).tz_localize("America/New_York"), "amount": [1.0]})
+    assert load_transactions(ny).data["timestamp"].tolist() == [pd.Timestamp("2020-01-01 23:30")]
+    assert load_transactions(ny, timezone="UTC").data["timestamp"].tolist() == [pd.Timestamp("2020-01-02 04:30")]
+
+
+def check_tz_aware_engine_table(tmp: Path) -> None:
+    """A zone-aware engine column keeps the wall-clock time of its type's zone, like a DataFrame."""
+    lazy = load_transactions(ibis.memtable(SHANGHAI))
+    assert lazy.to_pandas()["timestamp"].tolist() == [pd.Timestamp("2023-12-31 20:00"), pd.Timestamp("2024-01-01 07:30")]
+    assert (step(lazy, "timezone")["rows"], step(lazy, "timezone")["action"]) == (2, "zone dropped")
+    utc = load_transactions(ibis.memtable(SHANGHAI), timezone="UTC")
+    assert utc.to_pandas()["timestamp"].tolist() == [pd.Timestamp("2023-12-31 12:00"), pd.Timestamp("2023-12-31 23:30")]
+
+
+def check_tz_aware_observation_end(tmp: Path) -> None:
+    """A zone-aware observation_end is read as its own wall-clock time too (or converted with timezone=)."""
+    end = pd.Timestamp("2024-01-01 07:00", tz="UTC")
+    assert load_transactions(SHANGHAI, observation_end=end).data["amount"].tolist() == [1.0]
+    assert load_transactions(SHANGHAI, observation_end=end, timezone="UTC").data["amount"].tolist() == [1.0, 2.0]
 
 
 def check_leading_zero_csv(tmp: Path) -> None:
@@ -628,6 +662,8 @@ CLEANED: list[Any] = [
     pytest.param(check_huge_amount, id="huge-amount-flagged"),
     pytest.param(check_tz_aware_text, id="timezone-aware-text"),
     pytest.param(check_tz_aware_dtype, id="timezone-aware-dtype"),
+    pytest.param(check_tz_aware_engine_table, id="timezone-aware-engine-table"),
+    pytest.param(check_tz_aware_observation_end, id="timezone-aware-observation-end"),
     pytest.param(check_leading_zero_csv, id="leading-zero-ids-csv"),
     pytest.param(check_leading_zero_excel, id="leading-zero-ids-excel"),
     pytest.param(check_numeric_ids_parquet, id="numeric-ids-parquet"),

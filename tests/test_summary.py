@@ -456,6 +456,21 @@ def test_extra_columns_and_other_types_are_accepted():
     pd.testing.assert_frame_equal(rfm_summary(dates, observation_end="2020-01-10"), s)
 
 
+def test_zone_aware_timestamps_are_cut_at_local_wall_clock(tmp_path):
+    """Shanghai 2023-12-31 20:00 and 2024-01-01 07:30 are two purchase days (both fall on
+    2023-12-31 in UTC): from a DataFrame and from an ibis table with the zone in its type alike.
+    In a Parquet file DuckDB keeps instants only (type zone UTC): days are cut in UTC there."""
+    stamps = pd.to_datetime(["2023-12-31 20:00", "2024-01-01 07:30"]).tz_localize("Asia/Shanghai")
+    tx = pd.DataFrame({"customer_id": ["a", "a"], "timestamp": stamps, "amount": [1.0, 2.0]})
+    for source in (tx, ibis.memtable(tx)):
+        s = rfm_summary(source, observation_end="2024-01-10")
+        assert (s.loc["a", "frequency"], s.loc["a", "recency"]) == (1, 1.0)
+        assert s.loc["a", "first_purchase"] == pd.Timestamp("2023-12-31")
+    tx.astype({"timestamp": "datetime64[us, Asia/Shanghai]"}).to_parquet(tmp_path / "tz.parquet")
+    s = rfm_summary(tmp_path / "tz.parquet", observation_end="2024-01-10")
+    assert (s.loc["a", "frequency"], s.loc["a", "n_transactions"], s.loc["a", "revenue"]) == (0, 1, 3.0)
+
+
 @pytest.mark.parametrize(
     "convert",
     [

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from workbench.data.clean import local_time
 from workbench.errors import DataError, ParamsError
 
 __all__ = ["rfm_summary", "TIME_UNITS"]
@@ -114,7 +115,12 @@ def rfm_summary(
     ``monetary_value_holdout`` while counting merged days in ``frequency_holdout``; here both use
     the same transactions, so ``revenue_holdout == frequency_holdout * monetary_value_holdout``.
 
-    Timestamps with a time zone are cut into days in the backend's session time zone.
+    Timestamps with a time zone are cut into days at their local wall-clock time, as
+    :func:`workbench.data.load_transactions` reads them by default: on DuckDB (the default engine)
+    in the zone of the column's type, which is the column's own zone for a pandas DataFrame but
+    UTC for a zone-aware column of a Parquet or CSV file (DuckDB keeps instants, not their zone);
+    other backends cut them in their session time zone. To cut days in another zone, convert
+    first, e.g. ``load_transactions(..., timezone="Asia/Shanghai")``.
 
     Examples
     --------
@@ -138,9 +144,9 @@ def rfm_summary(
     own = con is None and not isinstance(inner, ir.Table)
     with _engine(con, own=own) as engine:
         table = _as_table(inner, mapping, engine, source_name)
-        typed = _conformed_columns(table, source_name)
-        n_rows = _check_values(table, typed, source_name, engine)
         backend = engine if engine is not None else table.get_backend()
+        typed = _conformed_columns(table, source_name, getattr(backend, "name", ""))
+        n_rows = _check_values(table, typed, source_name, engine)
         expr = _summary_expr(
             table.select(**typed),
             obs_end=obs_end,
@@ -297,15 +303,17 @@ def _read_files(path: str, mapping: dict[str, str], con: Any, source: str) -> ir
     )
 
 
-def _conformed_columns(table: ir.Table, source: str) -> dict[str, ir.Column]:
-    """Contract types as expressions on ``table``: customer_id string, timestamp, amount float64."""
+def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, ir.Column]:
+    """Contract types as expressions on ``table``: customer_id string, timestamp (naive; a
+    zone-aware one at its wall-clock time, see :func:`workbench.data.clean.local_time`), amount
+    float64."""
     ts_type, amount_type = table.timestamp.type(), table.amount.type()
     if ts_type.is_string():
         timestamp = table.timestamp.try_cast("timestamp")
     elif ts_type.is_date():
         timestamp = table.timestamp.cast("timestamp")
     elif ts_type.is_timestamp():
-        timestamp = table.timestamp
+        timestamp, _ = local_time(table.timestamp, None, engine)
     else:
         raise DataError(
             f"{source}: column 'timestamp' has type {ts_type}; expected dates or timestamps "

@@ -30,7 +30,7 @@ def load_customers(
     missing: str = "drop",
     date_format: str | None = None,
     dayfirst: bool = False,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
@@ -54,6 +54,8 @@ def load_customers(
     date_format, dayfirst, timezone
         For ``signup_date``, columns ending in ``_date`` and datetime columns (see
         :func:`workbench.data.clean.parse_timestamps`); an unreadable date is an error.
+        Zone-aware dates keep their local wall-clock time unless ``timezone`` names a zone to
+        convert them to first.
 
     Returns
     -------
@@ -112,7 +114,7 @@ def load_customers(
 
 def _attribute(
     name: str, values: pd.Series, rows: pd.Series, log: CleaningLog, order: Sequence[str] | None,
-    date_format: str | None, dayfirst: bool, timezone: str,
+    date_format: str | None, dayfirst: bool, timezone: str | None,
 ) -> pd.Series:
     """One attribute column: a date, a number as is, or text as (ordered) Categorical."""
     is_date = name == "signup_date" or name.endswith("_date") or pd.api.types.is_datetime64_any_dtype(values)

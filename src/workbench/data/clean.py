@@ -87,7 +87,7 @@ class CleaningOptions:
     invalid: str = "error"
     date_format: str | None = None
     dayfirst: bool = False
-    timezone: str = "UTC"
+    timezone: str | None = None
     decimal: str | None = None
 
     def __post_init__(self) -> None:
@@ -96,10 +96,11 @@ class CleaningOptions:
                 raise ParamsError(f"{key} must be one of {list(allowed)}, got {getattr(self, key)!r}")
         if not (isinstance(self.outlier_k, (int, float)) and self.outlier_k > 0):
             raise ParamsError(f"outlier_k must be a positive number, got {self.outlier_k!r}")
-        try:
-            pd.Timestamp("2000-01-01", tz=self.timezone)
-        except Exception as exc:
-            raise ParamsError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if self.timezone is not None:
+            try:
+                pd.Timestamp("2000-01-01", tz=self.timezone)
+            except Exception as exc:
+                raise ParamsError(f"timezone: unknown time zone {self.timezone!r}") from exc
         if self.observation_end is not None:
             try:
                 end = pd.Timestamp(self.observation_end)
@@ -107,8 +108,7 @@ class CleaningOptions:
                 raise ParamsError(f"observation_end: not a date: {self.observation_end!r}") from exc
             if pd.isna(end):
                 raise ParamsError(f"observation_end: not a date: {self.observation_end!r}")
-            if end.tzinfo is not None:
-                end = end.tz_convert(self.timezone).tz_localize(None)
+            end = naive_time(end, self.timezone)
             object.__setattr__(self, "observation_end", end)
 
 
@@ -306,8 +306,25 @@ def date_candidates(dayfirst: bool) -> list[str]:
     return ["ISO8601"] + [p + t for p in parts for t in _TIME_PARTS]
 
 
+def naive_time(value: Any, timezone: str | None) -> Any:
+    """A zone-aware Timestamp (or Series) as naive: its own wall-clock time when ``timezone`` is
+    None, else converted to ``timezone`` first. Naive values are returned unchanged."""
+    if isinstance(value, pd.Series):
+        return value.dt.tz_localize(None) if timezone is None else value.dt.tz_convert(timezone).dt.tz_localize(None)
+    if getattr(value, "tzinfo", None) is None:
+        return value
+    return value.tz_localize(None) if timezone is None else value.tz_convert(timezone).tz_localize(None)
+
+
+def zone_note(n: int, timezone: str | None) -> str:
+    """The log's wording for ``n`` zone-aware values made naive."""
+    if timezone is None:
+        return f"{n} time-zone-aware values kept at their local wall-clock time (zone dropped, not converted)"
+    return f"{n} time-zone-aware values converted to {timezone}, then made naive"
+
+
 def parse_timestamps(
-    s: pd.Series, *, date_format: str | None = None, dayfirst: bool = False, timezone: str = "UTC"
+    s: pd.Series, *, date_format: str | None = None, dayfirst: bool = False, timezone: str | None = None
 ) -> Parsed:
     """Timestamps as naive datetime64[ns].
 
@@ -315,14 +332,15 @@ def parse_timestamps(
     read with ``date_format`` or, without it, with the one format (see :func:`date_candidates`)
     that reads the most values. Values that another format reads are reported in ``mixed``; values
     no format reads are ``invalid``, so no non-empty cell silently becomes NaT. Time-zone-aware
-    values are converted to ``timezone`` and the zone dropped; naive values are kept as they are.
+    values keep their own wall-clock time (the zone or offset is dropped) when ``timezone`` is
+    None, else are converted to ``timezone`` and then made naive; naive values are kept as they are.
     """
     index = s.index
     no = pd.Series(False, index=index)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        values = s.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+        values = naive_time(s, timezone).astype("datetime64[ns]")
         n = int(s.notna().sum())
-        return Parsed(values, s.isna(), no, n, f"{n} time-zone-aware values converted to {timezone}")
+        return Parsed(values, s.isna(), no, n, zone_note(n, timezone))
     if pd.api.types.is_datetime64_dtype(s):
         return Parsed(s.astype("datetime64[ns]"), s.isna(), no, detail="datetime column")
     if pd.api.types.is_bool_dtype(s):
@@ -338,9 +356,7 @@ def parse_timestamps(
         stamps = objects[is_dt].map(pd.Timestamp)
         aware = stamps.map(lambda v: v.tzinfo is not None)
         converted += int(aware.sum())
-        values[is_dt] = stamps.map(
-            lambda v: v.tz_convert(timezone).tz_localize(None) if v.tzinfo is not None else v
-        ).astype("datetime64[ns]")
+        values[is_dt] = stamps.map(lambda v: naive_time(v, timezone)).astype("datetime64[ns]")
         objects = objects.where(~is_dt, None)
     text = cell_texts(objects)
     missing = pd.Series(text.isna().to_numpy(), index=index) & ~is_dt
@@ -355,13 +371,14 @@ def parse_timestamps(
     if numeric:
         detail += " (numbers read as YYYYMMDD)"
     if converted:
-        detail += f"; {converted} time-zone-aware values converted to {timezone}"
+        detail += f"; {zone_note(converted, timezone)}"
     return Parsed(values, missing, invalid, converted, detail.strip("; "), mixed_masks, chosen)
 
 
-def _parse_dates_with(text: pd.Series, fmt: str, timezone: str) -> np.ndarray:
+def _parse_dates_with(text: pd.Series, fmt: str, timezone: str | None) -> np.ndarray:
     """Parse with one format; naive and zone-aware strings separately (pandas' ISO 8601 parser
-    would otherwise carry an offset over to the naive strings after it)."""
+    would otherwise carry an offset over to the naive strings after it). Zone-aware strings are
+    read as instants, then shown in ``timezone``, or at their own offset when it is None."""
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     if not len(text):
         return out
@@ -371,12 +388,24 @@ def _parse_dates_with(text: pd.Series, fmt: str, timezone: str) -> np.ndarray:
         out[~aware] = pd.to_datetime(text[~aware], format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
     if aware.any():
         stamps = pd.to_datetime(text[aware], format=fmt, errors="coerce", utc=True)
-        out[aware] = stamps.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        if timezone is None:
+            local = stamps.dt.tz_localize(None) + _utc_offsets(text[aware])
+        else:
+            local = naive_time(stamps, timezone)
+        out[aware] = local.to_numpy(dtype="datetime64[ns]")
     return out
 
 
+def _utc_offsets(text: pd.Series) -> pd.Series:
+    """The UTC offset written at the end of each string (``Z``, ``+08:00``, ``-0500``, ``+08``)."""
+    parts = text.str.extract(r"(?:Z|([+-])(\d{2}):?(\d{2})?)$")
+    sign = parts[0].map({"+": 1, "-": -1}).fillna(0).astype("int64")
+    minutes = parts[1].fillna("0").astype("int64") * 60 + parts[2].fillna("0").astype("int64")
+    return pd.to_timedelta((sign * minutes).to_numpy(), unit="min").to_series(index=text.index)
+
+
 def _parse_date_text(
-    text: pd.Series, fmt: str | None, dayfirst: bool, timezone: str
+    text: pd.Series, fmt: str | None, dayfirst: bool, timezone: str | None
 ) -> tuple[np.ndarray, str | None, dict[str, np.ndarray], str, int]:
     """(values, chosen format, {other format: mask of rows only it reads}, note, zone-aware count).
 
@@ -488,7 +517,7 @@ def parse_frame(
         "or pass invalid='drop'.",
     )
     log.add("date_format", "timestamp", 0, "none", ts.detail)
-    log.add("timezone", "timestamp", ts.converted, "converted", f"time-zone-aware values converted to {opts.timezone}, then made naive")
+    log.add("timezone", "timestamp", ts.converted, "converted" if opts.timezone else "zone dropped", zone_note(ts.converted, opts.timezone))
     amt = parsed["amount"]
     if opts.decimal is None and delimiter == ";":
         ambiguous = ambiguous_decimal_commas(cols["amount"], amt) & keep
@@ -564,6 +593,7 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     for name, value in raw.items():
         if name == "timestamp":
             parsed[name], notes[name] = _ibis_timestamp(value, t[mapping[name]].type(), log)
+            parsed[name], notes["timezone"] = local_time(parsed[name], opts.timezone, _engine_name(t))
         elif name in ("amount", "quantity"):
             parsed[name] = _ibis_number(value, log, name)
         else:
@@ -593,7 +623,11 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     typed = screen(typed, "timestamp", "missing", opts.missing, "with an empty date")
     typed = screen(typed, "timestamp", "invalid", opts.invalid, "with a date that cannot be read")
     log.add("date_format", "timestamp", 0, "none", notes["timestamp"])
-    log.add("timezone", "timestamp", 0, "none", "engine timestamps used as stored (a zone-aware column is cast by the engine)")
+    if notes["timezone"]:
+        action = "zone dropped" if opts.timezone is None and _engine_name(t) == "duckdb" else "converted"
+        log.add("timezone", "timestamp", int(run(typed.timestamp.count())), action, notes["timezone"])
+    else:
+        log.add("timezone", "timestamp", 0, "none", "no time zone in the engine type")
     typed = screen(typed, "amount", "missing", opts.missing, "with an empty amount")
     typed = screen(typed, "amount", "invalid", opts.invalid, "with an amount that is not a number")
     log.add("amount_text", "amount", 0, "none", "text amounts read by the engine")
@@ -618,11 +652,39 @@ def _ibis_text(col: ibis.Value) -> ibis.Value:
     return col if typ.is_string() else col.cast("string")
 
 
+def _engine_name(t: ibis.Table) -> str:
+    try:
+        return t.get_backend().name
+    except Exception:  # an unbound memtable runs on the default backend
+        return getattr(ibis.get_backend(), "name", "")
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _duckdb_local_time(zone: str, stamp: dt.Timestamp(timezone="UTC")) -> dt.Timestamp():
+    """DuckDB's ``timezone(zone, timestamptz)``: the wall-clock time in ``zone``, naive."""
+
+
+def local_time(value: ibis.Value, zone: str | None, engine: str) -> tuple[ibis.Value, str]:
+    """A zone-aware engine timestamp as naive: on DuckDB the wall-clock time in ``zone``, or in
+    the zone of its type when None (UTC for columns read from files: DuckDB keeps instants);
+    other engines cast it in their session time zone. Returns the value and a note for the log."""
+    typ = value.type()
+    if not (typ.is_timestamp() and typ.timezone):
+        return value, ""
+    if engine != "duckdb":
+        return value.cast(dt.Timestamp()), "time-zone-aware values cast to naive by the engine, in its session time zone"
+    if zone is None:
+        note = f"time-zone-aware values kept at their wall-clock time in {typ.timezone}, the zone of the engine type (not converted)"
+    else:
+        note = f"time-zone-aware values converted to {zone}, then made naive"
+    return _duckdb_local_time(zone or typ.timezone, value), note
+
+
 def _ibis_timestamp(value: ibis.Value, source_type: dt.DataType, log: CleaningLog) -> tuple[ibis.Value, str]:
+    """Timestamps from the engine's column; a zone-aware one stays aware (see :func:`local_time`)."""
     typ = value.type()
     if typ.is_timestamp():
-        note = f"engine type {source_type}" + (" (cast to naive by the engine)" if typ.timezone else "")
-        return value.cast(dt.Timestamp()), note
+        return (value if typ.timezone else value.cast(dt.Timestamp())), f"engine type {source_type}"
     if typ.is_date():
         return value.cast("timestamp"), f"engine type {source_type}"
     if typ.is_integer() or typ.is_string():

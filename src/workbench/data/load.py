@@ -109,7 +109,7 @@ def load_transactions(
     invalid: str = "error",
     date_format: str | None = None,
     dayfirst: bool = False,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     decimal: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
@@ -167,8 +167,11 @@ def load_transactions(
     dayfirst
         Prefer day-first over month-first when both read every value (default False).
     timezone
-        Zone-aware timestamps are converted to this zone (default ``"UTC"``) and made naive;
-        naive timestamps are kept as they are.
+        ``None`` (default): zone-aware timestamps keep their own local wall-clock time, the zone
+        or offset dropped without converting (``2024-01-01 07:30+08:00`` stays 07:30 on January
+        1st, the customer's calendar day); the ``timezone`` log step counts them. A zone name
+        (``"UTC"``, ``"Asia/Shanghai"``) converts them to that zone first. Naive timestamps are
+        kept as they are; a zone-aware ``observation_end`` is read the same way.
     decimal
         Decimal mark of text amounts: ``"."`` (a comma then groups thousands, in valid grouping
         only: ``1,234.50`` but not ``0,500`` or ``12,5``, which are invalid) or ``","`` (a dot
