@@ -150,3 +150,12 @@ def test_cli_checks_every_notebook_name_before_running_any(tiny_notebook: Path, 
     result = CliRunner().invoke(app, ["run", str(tiny_notebook), "no_such_notebook", "--reports", str(tmp_path)])
     assert result.exit_code == 2 and "no_such_notebook" in result.output
     assert not list(tmp_path.glob("*/*/manifest.json"))
+
+
+def test_a_relative_params_path_works_from_the_project_folder(tiny_notebook: Path, tmp_path: Path, monkeypatch):
+    """`make report` passes params/default.yaml; the notebook runs in another folder."""
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    result = run_notebook(tiny_notebook, "params/default.yaml", reports=tmp_path)
+    assert result.ok, result.manifest["error"]

@@ -172,7 +172,7 @@ def resolve_params_path(path: str | Path) -> Path:
     options = [candidate, params_dir() / candidate, params_dir() / f"{candidate}.yaml"]
     for option in options:
         if option.is_file():
-            return option
+            return option.resolve()  # absolute: notebooks run in another working directory
     known = ", ".join(sorted(p.name for p in params_dir().glob("*.yaml"))) or "none"
     raise ParamsError(f"params file {str(path)!r} not found (files in params/: {known})")
 
