@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PARAMS ?= params/default.yaml
+REPORTS ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help report test test-fast lab clean-venv system-deps strip
@@ -13,9 +14,9 @@ PARAMS ?= params/default.yaml
 help: ## show the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-report: $(VENV)/.installed ## run every report notebook on the bundled data (PARAMS=params/default.yaml)
-	$(BIN)/workbench run --all --params $(PARAMS) --quiet
-	@echo "open: $(CURDIR)/reports/index.html"
+report: $(VENV)/.installed ## run every report notebook on the bundled data (PARAMS=params/default.yaml REPORTS=reports)
+	$(BIN)/workbench run --all --params $(PARAMS) --reports $(REPORTS) --quiet
+	@echo "open: $(abspath $(REPORTS))/index.html"
 
 test: $(VENV)/.installed-dev system-deps ## run the whole test suite (unit, notebooks, end-to-end, browser)
 	$(BIN)/python -m pytest

@@ -119,3 +119,18 @@ def test_clv_report_reproduces_the_published_cdnow_sample_estimates(tmp_path):
     assert metrics["params_Gamma-Gamma"] == pytest.approx({"p": 6.2496, "q": 3.7442, "v": 15.4435}, abs=2e-3)
     mae = metrics["holdout_mae"]
     assert mae["BG/NBD"] < mae["individual rate"] and mae["Pareto/NBD"] < mae["population rate"]
+
+
+def test_make_report_runs_every_notebook_and_prints_the_index(tmp_path):
+    """The README's main command (the virtual environment exists already, so nothing reinstalls)."""
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(["make", "report", f"REPORTS={tmp_path}"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"open: {tmp_path}/index.html" in done.stdout
+    assert "pip install" not in done.stdout  # a second run reinstalls nothing
+    manifests = [json.loads(m.read_text()) for m in tmp_path.glob("*/*/manifest.json")]
+    assert sorted(m["notebook"] for m in manifests) == available_notebooks()
+    assert {m["status"] for m in manifests} == {"succeeded"}
