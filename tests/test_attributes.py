@@ -60,6 +60,11 @@ def test_load_customers_types(tmp_path: Path) -> None:
         pytest.param([CN_ROWS[0], ",个人,b,small,,,"], {"missing": "error"}, [r"1 row\(s\) with an empty customer id", "row 2"], id="missing-id-error"),
         pytest.param([CN_ROWS[0], "00002,个人,b,huge,,,"], {"order": {"size": ["small", "medium", "large"]}}, ["'size'", "outside order", "row 2: 'huge'"], id="value-outside-order"),
         pytest.param([CN_ROWS[0], "00002,个人,b,small,2019-02-30,,"], {}, ["'signup_date'", "cannot be read", "row 2: '2019-02-30'"], id="bad-signup-date"),
+        pytest.param(
+            ["00001,企业,a,small,01/02/2019,,", "00002,个人,b,small,03/04/2019,,"], {},
+            ["'signup_date'", "ambiguous dates", "row 1: '01/02/2019'", "dayfirst"], id="ambiguous-signup-dates",
+        ),
+        pytest.param([CN_ROWS[0], "00002,个人,b,small,2300-01-01,,"], {}, ["'signup_date'", "out of range", "row 2: '2300-01-01'"], id="signup-date-out-of-range"),
     ],
 )
 def test_load_customers_rejects(tmp_path: Path, rows: list[str], kwargs: dict, patterns: list[str]) -> None:
@@ -84,6 +89,11 @@ def test_load_customers_missing_column_and_params(tmp_path: Path) -> None:
         load_customers(repeated, CN_MAP)
     with pytest.raises(DataError, match="source column '客户编号' .* both 'customer_id' and 'nature'"):
         load_customers(path, {"customer_id": "客户编号", "nature": "客户编号"})
+
+
+def test_load_customers_dayfirst_given(tmp_path: Path) -> None:
+    path = write(tmp_path, "00001,01/02/2019", header="customer_id,signup_date\n")
+    assert load_customers(path, dayfirst=True)["signup_date"].tolist() == [pd.Timestamp("2019-02-01")]
 
 
 def test_load_customers_zone_aware_dates(tmp_path: Path) -> None:

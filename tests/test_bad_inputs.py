@@ -93,6 +93,29 @@ REJECTED: list[Any] = [
         DataError, ["'timestamp'", r"1 row\(s\) with a date that cannot be read", r"row 2: '1997-13-45'", "date_format"], id="unparseable-date",
     ),
     pytest.param(
+        lambda p: (csv(p, "a,01/02/1997,1", "b,01/02/1997,2", "c,12/12/1997,3", "d,03/04/1997,4"), {}),
+        DataError,
+        ["'timestamp'", "ambiguous dates", r"3 row\(s\)", "row 1: '01/02/1997'; row 2: '01/02/1997'; row 4: '03/04/1997'",
+         r"%m/%d/%Y \(1997-01-02\)", r"%d/%m/%Y \(1997-02-01\)", "dayfirst=True", "date_format="],
+        id="ambiguous-day-month-order",
+    ),
+    pytest.param(
+        lambda p: (csv(p, "a,2020-01-01,1", "b,2300-01-01,2", "c,1500-06-30,3", "d,2020-13-01,4"), {}),
+        DataError, ["'timestamp'", r"2 row\(s\) with a date out of range", "row 2: '2300-01-01'; row 3: '1500-06-30'", "2262"],
+        id="dates-out-of-range",
+    ),
+    pytest.param(
+        lambda p: (ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"], "timestamp": ["2020-01-01", "2300-01-01"], "amount": [1.0, 2.0]})), {}),
+        DataError, ["'timestamp'", r"1 row\(s\) with a date out of range", "row 2: '2300-01-01'"], id="ibis-table-date-out-of-range",
+    ),
+    pytest.param(
+        lambda p: (pd.DataFrame({"customer_id": ["a", "b"], "timestamp": [19970101, 23000101], "amount": [1.0, 2.0]}), {}),
+        DataError, [r"1 row\(s\) with a date out of range", "row 2: 23000101"], id="yyyymmdd-out-of-range",
+    ),
+    pytest.param(
+        lambda p: (csv(p, "a,2020-01-01,1"), {"dayfirst": "yes"}), ParamsError, ["dayfirst", "True, False or None"], id="bad-dayfirst",
+    ),
+    pytest.param(
         lambda p: (csv(p, "a,2020-01-01,1", "b,2020-01-02,2", "c,2020-01-03,3", "d,04/01/2020,4"), {}),
         DataError, ["mixed date formats", "3 rows read as ISO8601", r"1 rows only as %m/%d/%Y \(e.g. row 4: '04/01/2020'\)"], id="mixed-date-formats",
     ),
@@ -573,14 +596,36 @@ def check_yyyymmdd_integers(tmp: Path) -> None:
 
 
 def check_dayfirst(tmp: Path) -> None:
+    """Told the order, ambiguous dates load (the note stays); a day > 12 settles it untold."""
     rows = ["a,03/04/2020,1", "b,05/06/2020,2"]
-    us = load_transactions(csv(tmp, *rows))
+    us = load_transactions(csv(tmp, *rows), dayfirst=False)
     eu = load_transactions(csv(tmp, *rows), dayfirst=True)
     assert us.data["timestamp"].tolist() == [pd.Timestamp("2020-03-04"), pd.Timestamp("2020-05-06")]
     assert eu.data["timestamp"].tolist() == [pd.Timestamp("2020-04-03"), pd.Timestamp("2020-06-05")]
     assert "ambiguous" in step(us, "date_format")["detail"]
+    given = load_transactions(csv(tmp, *rows), date_format="%d/%m/%Y")
+    assert given.data["timestamp"].tolist() == eu.data["timestamp"].tolist()
     unambiguous = load_transactions(csv(tmp, "a,25/12/2020,1", "b,05/06/2020,2"))
     assert unambiguous.data["timestamp"].tolist() == [pd.Timestamp("2020-12-25"), pd.Timestamp("2020-06-05")]
+    assert "ambiguous" not in step(unambiguous, "date_format")["detail"]
+
+
+def check_day_order_settled_outside_the_sample(tmp: Path) -> None:
+    """Formats are chosen on a sample of distinct values; one day > 12 outside it still settles
+    the order (every value is read day-first, no ambiguity or mixed-format error)."""
+    days = pd.date_range("1950-01-01", periods=40_000, freq="D")
+    days = days[days.day <= 12][:5000]  # 5,001 distinct values: the sample (seed 0) misses the last one
+    text = list(days.strftime("%d/%m/%Y")) + ["25/12/2000"]
+    frame = pd.DataFrame({"customer_id": "a", "timestamp": text, "amount": 1.0})
+    tx = load_transactions(frame, duplicates="keep", outliers="keep")
+    assert tx.data["timestamp"].tolist() == [*days, pd.Timestamp("2000-12-25")]
+
+
+def check_out_of_range_drop(tmp: Path) -> None:
+    tx = load_transactions(csv(tmp, "a,2020-01-01,1", "b,2300-01-01,2", "c,someday,3"), invalid="drop")
+    oor = step(tx, "out_of_range_timestamp")
+    assert (oor["rows"], oor["action"], oor["examples"]) == (1, "dropped", "row 2: '2300-01-01'")
+    assert (step(tx, "invalid_timestamp")["rows"], step(tx, "invalid_timestamp")["examples"]) == (1, "row 3: 'someday'")
 
 
 def check_invalid_drop(tmp: Path) -> None:
@@ -669,6 +714,8 @@ CLEANED: list[Any] = [
     pytest.param(check_numeric_ids_parquet, id="numeric-ids-parquet"),
     pytest.param(check_yyyymmdd_integers, id="yyyymmdd-integers"),
     pytest.param(check_dayfirst, id="ambiguous-day-month"),
+    pytest.param(check_day_order_settled_outside_the_sample, id="day-order-settled-outside-the-sample"),
+    pytest.param(check_out_of_range_drop, id="out-of-range-dates-drop"),
     pytest.param(check_invalid_drop, id="invalid-policy-drop"),
     pytest.param(check_blank_rows, id="blank-rows"),
     pytest.param(check_excel_date_cells, id="excel-date-cells"),

@@ -13,7 +13,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from workbench.data.clean import CleaningLog, format_examples, parse_text, parse_timestamps, run
+from workbench.data.clean import (
+    DATE_RANGE, CleaningLog, ambiguous_dates_error, format_examples, parse_text, parse_timestamps, run,
+)
 from workbench.data.load import read_source, resolve_columns
 from workbench.errors import ParamsError
 
@@ -29,7 +31,7 @@ def load_customers(
     order: Mapping[str, Sequence[str]] | None = None,
     missing: str = "drop",
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     timezone: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
@@ -53,7 +55,8 @@ def load_customers(
         Rows with an empty customer id: ``"drop"`` (default; reported) or ``"error"``.
     date_format, dayfirst, timezone
         For ``signup_date``, columns ending in ``_date`` and datetime columns (see
-        :func:`workbench.data.clean.parse_timestamps`); an unreadable date is an error.
+        :func:`workbench.data.clean.parse_timestamps`); an unreadable or out-of-range date is an
+        error, and so are dates read both day-first and month-first unless ``dayfirst`` is given.
         Zone-aware dates keep their local wall-clock time unless ``timezone`` names a zone to
         convert them to first.
 
@@ -114,18 +117,20 @@ def load_customers(
 
 def _attribute(
     name: str, values: pd.Series, rows: pd.Series, log: CleaningLog, order: Sequence[str] | None,
-    date_format: str | None, dayfirst: bool, timezone: str | None,
+    date_format: str | None, dayfirst: bool | None, timezone: str | None,
 ) -> pd.Series:
     """One attribute column: a date, a number as is, or text as (ordered) Categorical."""
     is_date = name == "signup_date" or name.endswith("_date") or pd.api.types.is_datetime64_any_dtype(values)
     if is_date:
         parsed = parse_timestamps(values, date_format=date_format, dayfirst=dayfirst, timezone=timezone)
-        if parsed.invalid.any() or parsed.mixed:
-            bad = parsed.invalid
-            raise log.error(
-                name, f"{int(bad.sum())} row(s) with a date that cannot be read; examples: "
-                f"{format_examples(rows[bad], values[bad])}. Pass date_format or fix the values."
-            )
+        if parsed.ambiguous is not None:
+            raise ambiguous_dates_error(log, name, parsed, rows[parsed.ambiguous], values[parsed.ambiguous])
+        for bad, what in ((parsed.out_of_range, f"out of range ({DATE_RANGE})"), (parsed.invalid, "that cannot be read")):
+            if bad.any():
+                raise log.error(
+                    name, f"{int(bad.sum())} row(s) with a date {what}; examples: "
+                    f"{format_examples(rows[bad], values[bad])}. Pass date_format or fix the values."
+                )
         log.add(f"{name}_format", name, 0, "none", parsed.detail)
         return parsed.values
     if order is None and isinstance(values.dtype, pd.CategoricalDtype):

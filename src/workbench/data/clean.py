@@ -86,7 +86,7 @@ class CleaningOptions:
     missing: str = "drop"
     invalid: str = "error"
     date_format: str | None = None
-    dayfirst: bool = False
+    dayfirst: bool | None = None
     timezone: str | None = None
     decimal: str | None = None
 
@@ -94,6 +94,8 @@ class CleaningOptions:
         for key, allowed in _CHOICES.items():
             if getattr(self, key) not in allowed:
                 raise ParamsError(f"{key} must be one of {list(allowed)}, got {getattr(self, key)!r}")
+        if not (self.dayfirst is None or isinstance(self.dayfirst, (bool, np.bool_))):
+            raise ParamsError(f"dayfirst must be True, False or None (not told), got {self.dayfirst!r}")
         if not (isinstance(self.outlier_k, (int, float)) and self.outlier_k > 0):
             raise ParamsError(f"outlier_k must be a positive number, got {self.outlier_k!r}")
         if self.timezone is not None:
@@ -161,6 +163,15 @@ class Parsed:
     detail: str = ""
     mixed: dict[str, pd.Series] = field(default_factory=dict)
     format: str | None = None
+    #: Dates: rows that ``rival`` reads as another date than ``format`` when nothing settles the
+    #: day/month order (``dayfirst`` not told); rows out of pandas' datetime64[ns] range.
+    ambiguous: pd.Series | None = None
+    rival: str | None = None
+    out_of_range: pd.Series | None = None
+
+    def __post_init__(self) -> None:
+        if self.out_of_range is None:
+            self.out_of_range = pd.Series(False, index=self.invalid.index)
 
 
 def _cell_text(value: Any) -> str | None:
@@ -297,10 +308,14 @@ _DATE_PARTS_MDY = ["%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"]
 _DATE_PARTS_TEXT = ["%d %b %Y", "%d-%b-%Y", "%b %d %Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y"]
 _TIME_PARTS = ["", " %H:%M", " %H:%M:%S"]
 _INFER_SAMPLE = 2000
+_YEAR_RE = r"(?<!\d)\d{4}(?!\d)"
+#: What pandas' datetime64[ns] holds, for messages.
+DATE_RANGE = f"{pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}"
 
 
-def date_candidates(dayfirst: bool) -> list[str]:
-    """Date formats tried, in order of preference (ISO 8601 first; day-first order by ``dayfirst``)."""
+def date_candidates(dayfirst: bool | None) -> list[str]:
+    """Date formats tried, in order of preference (ISO 8601 first; day-first formats before
+    month-first ones when ``dayfirst`` is true)."""
     dm = _DATE_PARTS_DMY + _DATE_PARTS_MDY if dayfirst else _DATE_PARTS_MDY + _DATE_PARTS_DMY
     parts = _DATE_PARTS_YMD + dm + _DATE_PARTS_TEXT
     return ["ISO8601"] + [p + t for p in parts for t in _TIME_PARTS]
@@ -324,14 +339,18 @@ def zone_note(n: int, timezone: str | None) -> str:
 
 
 def parse_timestamps(
-    s: pd.Series, *, date_format: str | None = None, dayfirst: bool = False, timezone: str | None = None
+    s: pd.Series, *, date_format: str | None = None, dayfirst: bool | None = None, timezone: str | None = None
 ) -> Parsed:
     """Timestamps as naive datetime64[ns].
 
     Datetime columns pass through; integer columns are read as YYYYMMDD (CDNOW style); text is
     read with ``date_format`` or, without it, with the one format (see :func:`date_candidates`)
     that reads the most values. Values that another format reads are reported in ``mixed``; values
-    no format reads are ``invalid``, so no non-empty cell silently becomes NaT. Time-zone-aware
+    no format reads are ``invalid`` (and ``out_of_range`` too when only their year, outside
+    1677-2262, stops them), so no non-empty cell silently becomes NaT. When day-first and
+    month-first formats read the values equally but differently (``01/02/1997``) and ``dayfirst``
+    is None, the rows read differently are in ``ambiguous`` and the other format in ``rival``;
+    with ``dayfirst`` given, its order is used and noted. Time-zone-aware
     values keep their own wall-clock time (the zone or offset is dropped) when ``timezone`` is
     None, else are converted to ``timezone`` and then made naive; naive values are kept as they are.
     """
@@ -362,17 +381,53 @@ def parse_timestamps(
     missing = pd.Series(text.isna().to_numpy(), index=index) & ~is_dt
     present = text[text.notna().to_numpy()]
     fmt = date_format or ("%Y%m%d" if numeric else None)
-    parsed, chosen, mixed, note, n_aware = _parse_date_text(present, fmt, dayfirst, timezone)
-    values[present.index] = parsed
-    converted += n_aware
+    reading = _parse_date_text(present, fmt, dayfirst, timezone)
+    values[present.index] = reading.values
+    converted += reading.n_aware
     invalid = ~missing & ~is_dt & values.isna()
-    mixed_masks = {f: pd.Series(index.isin(present.index[m]), index=index) for f, m in mixed.items()}
-    detail = "; ".join(x for x in [f"format {chosen}" if chosen else "", note] if x)
+
+    def rows_of(mask: np.ndarray) -> pd.Series:
+        return pd.Series(index.isin(present.index[mask]), index=index)
+
+    mixed_masks = {f: rows_of(m) for f, m in reading.mixed.items()}
+    ambiguous = None if reading.rival is None else rows_of(reading.differ)
+    out_of_range = no.copy()
+    if invalid.any():
+        formats = [fmt] if fmt else list(dict.fromkeys([reading.chosen or "ISO8601", *date_candidates(dayfirst)]))
+        out_of_range[invalid] = _out_of_range(text[invalid.to_numpy()], formats)
+    detail = "; ".join(x for x in [f"format {reading.chosen}" if reading.chosen else "", reading.note] if x)
     if numeric:
         detail += " (numbers read as YYYYMMDD)"
     if converted:
         detail += f"; {zone_note(converted, timezone)}"
-    return Parsed(values, missing, invalid, converted, detail.strip("; "), mixed_masks, chosen)
+    return Parsed(
+        values, missing, invalid, converted, detail.strip("; "), mixed_masks, reading.chosen, ambiguous, reading.rival,
+        out_of_range,
+    )
+
+
+def _out_of_range(text: pd.Series, formats: list[str]) -> np.ndarray:
+    """Values with a year outside pandas' range that one of ``formats`` reads once the year is
+    2000 (tried on the distinct values, formats in order until every value is read)."""
+    t = text.astype(object).astype(str)
+    lead = t.str.match(r"\d{8}(?!\d)").to_numpy(dtype=bool)  # YYYYMMDD
+    year = t.str.extract(f"({_YEAR_RE})", expand=False).where(~lead, t.str.slice(0, 4))
+    y = pd.to_numeric(year, errors="coerce")
+    far = ((y >= pd.Timestamp.max.year) | (y <= pd.Timestamp.min.year)).fillna(False).to_numpy(dtype=bool)
+    if not far.any():
+        return far
+    moved = t[far].str.replace(_YEAR_RE, "2000", n=1, regex=True).where(~lead[far], "2000" + t[far].str.slice(4))
+    codes, distinct = pd.factorize(moved)
+    distinct = pd.Series(distinct, dtype=_ARROW)
+    read = np.zeros(len(distinct), dtype=bool)
+    for f in formats:
+        left = np.flatnonzero(~read)
+        if not len(left):
+            break
+        read[left] = ~np.isnat(_parse_dates_with(distinct.iloc[left], f, None))
+    out = np.zeros(len(t), dtype=bool)
+    out[far] = read[codes]
+    return out
 
 
 def _parse_dates_with(text: pd.Series, fmt: str, timezone: str | None) -> np.ndarray:
@@ -404,30 +459,57 @@ def _utc_offsets(text: pd.Series) -> pd.Series:
     return pd.to_timedelta((sign * minutes).to_numpy(), unit="min").to_series(index=text.index)
 
 
-def _parse_date_text(
-    text: pd.Series, fmt: str | None, dayfirst: bool, timezone: str | None
-) -> tuple[np.ndarray, str | None, dict[str, np.ndarray], str, int]:
-    """(values, chosen format, {other format: mask of rows only it reads}, note, zone-aware count).
+@dataclass
+class _DateReading:
+    """Text dates as read: values per row, the format chosen, rows only another format reads,
+    a note, the zone-aware count, and a rival format with the rows it reads differently."""
 
-    Formats are tried on the distinct values (a sample of them to choose the format)."""
+    values: np.ndarray
+    chosen: str | None
+    mixed: dict[str, np.ndarray] = field(default_factory=dict)
+    note: str = ""
+    n_aware: int = 0
+    rival: str | None = None
+    differ: np.ndarray | None = None
+
+
+def _parse_date_text(text: pd.Series, fmt: str | None, dayfirst: bool | None, timezone: str | None) -> _DateReading:
+    """Read text dates with ``fmt``, else with the candidate format reading the most values.
+
+    Formats are tried on the distinct values: a sample of them ranks the candidates, and ties
+    (day-first against month-first) are decided on all of them, so one value with a day > 12
+    anywhere settles the order. A tie that remains is noted when ``dayfirst`` was given and
+    returned as ``rival`` when not."""
     if not len(text):
-        return np.array([], dtype="datetime64[ns]"), fmt, {}, "", 0
+        return _DateReading(np.array([], dtype="datetime64[ns]"), fmt)
     codes, distinct = pd.factorize(text)
     uniques = pd.Series(distinct, dtype=_ARROW)
     n_aware = int(uniques.str.contains(_TIME_TZ_RE, regex=True).to_numpy(dtype=bool)[codes].sum())
     if fmt is not None:
-        return _parse_dates_with(uniques, fmt, timezone)[codes], fmt, {}, "", n_aware
+        return _DateReading(_parse_dates_with(uniques, fmt, timezone)[codes], fmt, n_aware=n_aware)
     candidates = date_candidates(dayfirst)
     first = _parse_dates_with(uniques, candidates[0], timezone)
     if not np.isnat(first).any():
-        return first[codes], candidates[0], {}, "", n_aware
-    sample = uniques if len(uniques) <= _INFER_SAMPLE else uniques.sample(_INFER_SAMPLE, random_state=0)
+        return _DateReading(first[codes], candidates[0], n_aware=n_aware)
+    sampled = len(uniques) > _INFER_SAMPLE
+    sample = uniques.sample(_INFER_SAMPLE, random_state=0) if sampled else uniques
     scores = {c: _parse_dates_with(sample, c, timezone) for c in candidates}
     hits = {c: int((~np.isnat(v)).sum()) for c, v in scores.items()}
     best = max(candidates, key=lambda c: hits[c])  # the first of equals wins
-    rivals = [c for c in candidates if c != best and hits[c] == hits[best] and not np.array_equal(scores[c], scores[best])]
-    note = f"ambiguous: {rivals[0]} also reads every value (dayfirst={dayfirst}); pass date_format to choose" if rivals and hits[best] else ""
-    parsed_u = _parse_dates_with(uniques, best, timezone)
+    tied = [c for c in candidates if c != best and hits[c] == hits[best] and not np.array_equal(scores[c], scores[best])]
+    if not hits[best]:
+        tied = []
+    full = {c: _parse_dates_with(uniques, c, timezone) if sampled else scores[c] for c in [best, *tied]}
+    counts = {c: int((~np.isnat(v)).sum()) for c, v in full.items()}
+    best = max(full, key=lambda c: counts[c])  # in candidate order: the first of equals wins
+    tied = [c for c in full if c != best and counts[c] == counts[best] and not np.array_equal(full[c], full[best])]
+    parsed_u = full[best]
+    rival, differ, note = None, None, ""
+    if tied and dayfirst is None:
+        rival = tied[0]
+        differ = (parsed_u != full[rival])[codes] & ~np.isnat(parsed_u[codes]) & ~np.isnat(full[rival][codes])
+    elif tied:
+        note = f"ambiguous: {tied[0]} also reads every value; {best} used (dayfirst={dayfirst})"
     mixed: dict[str, np.ndarray] = {}
     left = np.flatnonzero(np.isnat(parsed_u))
     for cand in candidates:
@@ -438,7 +520,7 @@ def _parse_date_text(
             mixed[cand] = np.isin(codes, left[hit])
             left = left[~hit]
     chosen = best if (~np.isnat(parsed_u)).any() else None
-    return parsed_u[codes], chosen, mixed, note, n_aware
+    return _DateReading(parsed_u[codes], chosen, mixed, note, n_aware, rival, differ)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -509,6 +591,12 @@ def parse_frame(
     screen(ids_missing, "missing_customer_id", "customer_id", opts.missing, "with an empty customer id", drop_hint.format("missing"))
     ts = parsed["timestamp"]
     screen(ts.missing, "missing_timestamp", "timestamp", opts.missing, "with an empty date", drop_hint.format("missing"))
+    if ts.ambiguous is not None and (ts.ambiguous & keep).any():
+        raise ambiguous_dates_error(log, "timestamp", ts, rows[ts.ambiguous & keep], cols["timestamp"][ts.ambiguous & keep])
+    screen(
+        ts.out_of_range, "out_of_range_timestamp", "timestamp", opts.invalid, f"with a date out of range ({DATE_RANGE})",
+        "pandas' datetime64[ns] holds no other dates: fix the values, or pass invalid='drop'.",
+    )
     if ts.mixed and (ts.invalid & keep).any():
         raise _mixed_formats_error(log, ts, rows, cols["timestamp"], keep)
     screen(
@@ -549,6 +637,20 @@ def integer_if_whole(q: pd.Series) -> pd.Series:
     if len(whole) and (whole == np.floor(whole)).all() and whole.abs().max() < 2**53:
         return q.astype("Int64") if q.isna().any() else q.astype("int64")
     return q
+
+
+def ambiguous_dates_error(log: CleaningLog, column: str, ts: Parsed, rows: pd.Series, raw: pd.Series) -> DataError:
+    """Dates read two ways (day-first and month-first) with nothing to settle the order."""
+    first = cell_texts(raw.iloc[:1])
+    other = pd.Timestamp(_parse_dates_with(first, ts.rival, None)[0])
+    mine = ts.values[raw.index[0]]
+    return log.error(
+        column,
+        f"ambiguous dates: {len(rows)} row(s) such as {format_examples(rows, raw)} read both as {ts.format} "
+        f"({_show(mine)}) and as {ts.rival} ({_show(other)}), and no value settles the order (none has a day "
+        "above 12). Pass dayfirst=True (day first) or dayfirst=False (month first), or date_format= "
+        "(e.g. date_format='%d/%m/%Y').",
+    )
 
 
 def _decimal_comma_error(log: CleaningLog, rows: pd.Series, raw: pd.Series, as_thousands: pd.Series) -> DataError:
@@ -606,7 +708,12 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
         raise log.error("customer_id", f"all {n_total} rows have an empty customer id")
 
     def screen(table: ibis.Table, column: str, kind: str, policy: str, what: str) -> ibis.Table:
-        cond = table[f"_raw_{column}"].isnull() if kind == "missing" else table[f"_raw_{column}"].notnull() & table[column].isnull()
+        if kind == "missing":
+            cond = table[f"_raw_{column}"].isnull()
+        elif kind == "out_of_range":  # the engine holds dates pandas' datetime64[ns] does not
+            cond = (table[column] < _dt.datetime(1677, 9, 22)) | (table[column] > _dt.datetime(2262, 4, 11))
+        else:
+            cond = table[f"_raw_{column}"].notnull() & table[column].isnull()
         hit = table.filter(cond)
         n = int(run(hit.count()))
         examples = ""
@@ -621,6 +728,7 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     log.add("blank_rows", "", 0, "none", "not checked separately for tables")
     typed = screen(typed, "customer_id", "missing", opts.missing, "with an empty customer id")
     typed = screen(typed, "timestamp", "missing", opts.missing, "with an empty date")
+    typed = screen(typed, "timestamp", "out_of_range", opts.invalid, f"with a date out of range ({DATE_RANGE})")
     typed = screen(typed, "timestamp", "invalid", opts.invalid, "with a date that cannot be read")
     log.add("date_format", "timestamp", 0, "none", notes["timestamp"])
     if notes["timezone"]:

@@ -108,7 +108,7 @@ def load_transactions(
     missing: str = "drop",
     invalid: str = "error",
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     timezone: str | None = None,
     decimal: str | None = None,
     encoding: str | None = None,
@@ -163,9 +163,13 @@ def load_transactions(
         A ``strftime`` format for text dates. Without it, ISO 8601 and common formats
         (``%Y%m%d``, ``%Y/%m/%d``, ``%d/%m/%Y``, ``%m/%d/%Y``, ``%Y年%m月%d日``, ...) are tried and
         the one reading the most values is used; values only another format reads are an error
-        (mixed formats). Integer columns are read as YYYYMMDD.
+        (mixed formats). Integer columns are read as YYYYMMDD. Dates outside pandas' range
+        (1677-09-21 to 2262-04-11) are reported as out of range, by the ``invalid`` policy.
     dayfirst
-        Prefer day-first over month-first when both read every value (default False).
+        Which order to use when day-first and month-first formats both read every value but
+        differently (``01/02/1997``): ``True`` day first, ``False`` month first. ``None``
+        (default, not told) makes such a column an error naming example rows, unless a value
+        settles the order (a day above 12).
     timezone
         ``None`` (default): zone-aware timestamps keep their own local wall-clock time, the zone
         or offset dropped without converting (``2024-01-01 07:30+08:00`` stays 07:30 on January
@@ -205,8 +209,9 @@ def load_transactions(
     ------
     DataError
         Empty file, header only, missing column, one source column mapped to two names, a used
-        column name repeated in the header, all ids empty, unreadable values (with
-        ``invalid="error"``), mixed date formats, or no usable row left; the message names the
+        column name repeated in the header, all ids empty, unreadable or out-of-range values (with
+        ``invalid="error"``), mixed date formats, day/month order not settled (``dayfirst``),
+        decimal mark not settled (``decimal``), or no usable row left; the message names the
         source, the column, the count and up to 5 example rows.
     """
     opts = CleaningOptions(
