@@ -255,6 +255,20 @@ def test_rejected(tmp_path: Path, build: Builder, error: type[Exception], patter
         assert pd.Series([message]).str.contains(pattern, regex=True).iloc[0], f"{pattern!r} not in: {message}"
 
 
+def test_lazy_parquet_nan_and_infinite_amounts(tmp_path: Path) -> None:
+    """NaN stored as a value (not a NULL) and inf in a Parquet file are no amounts on the engine path either."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    amounts = pa.array([1.0, float("nan"), 3.0, float("inf"), 5.0], from_pandas=False)
+    pq.write_table(pa.table({"customer_id": list("abcde"), "timestamp": ["2020-01-0%d" % i for i in range(1, 6)], "amount": amounts}), tmp_path / "tx.parquet")
+    with pytest.raises(DataError, match=r"2 row\(s\) with an amount that is not a number; examples: row 2: 'nan'; row 4: 'inf'"):
+        load_transactions(tmp_path / "tx.parquet", lazy=True)
+    eager = load_transactions(tmp_path / "tx.parquet", invalid="drop")
+    lazy = load_transactions(tmp_path / "tx.parquet", lazy=True, invalid="drop")
+    assert lazy.to_pandas()["amount"].tolist() == eager.data["amount"].tolist() == [1.0, 3.0, 5.0]
+
+
 def test_empty_parquet(tmp_path: Path) -> None:
     path = tmp_path / "tx.parquet"
     pd.DataFrame({"customer_id": pd.Series([], dtype=str), "timestamp": pd.Series([], dtype="datetime64[ns]"), "amount": pd.Series([], dtype=float)}).to_parquet(path)

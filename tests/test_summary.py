@@ -15,6 +15,8 @@ from types import SimpleNamespace
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -539,6 +541,35 @@ def test_missing_values_are_counted_with_examples(small, column):
     bad.loc[[2, 5], column] = None
     with pytest.raises(DataError, match=rf"column '{column}' has 2 missing or unparsable value\(s\) out of 10 rows; e.g. \["):
         rfm_summary(bad, observation_end="2020-01-31")
+
+
+def test_infinite_and_nan_amounts_are_counted_with_examples(small, tmp_path):
+    """inf, -inf and NaN (a float value, not a NULL, as a Parquet file can hold) are no amounts."""
+    bad = small.copy()
+    bad.loc[[1, 4], "amount"] = [np.inf, -np.inf]
+    with pytest.raises(DataError, match=r"column 'amount' has 2 infinite or NaN value\(s\) out of 10 rows; e.g. \[.*'A'.*inf.*'B'.*-inf"):
+        rfm_summary(bad, observation_end="2020-01-31")
+    amounts = small["amount"].to_numpy().copy()
+    amounts[3] = np.nan
+    table = pa.table({
+        "customer_id": small["customer_id"].to_numpy(), "timestamp": small["timestamp"].to_numpy(),
+        "amount": pa.array(amounts, from_pandas=False),  # NaN kept as a value
+    })
+    assert table["amount"].null_count == 0
+    pq.write_table(table, tmp_path / "nan.parquet")
+    with pytest.raises(DataError, match=r"nan.parquet'?: column 'amount' has 1 infinite or NaN value\(s\) out of 10 rows; e.g. \[.*'A'"):
+        rfm_summary(tmp_path / "nan.parquet", observation_end="2020-01-31")
+
+
+def test_duplicate_or_shared_columns(small):
+    doubled = pd.concat([small, small[["amount"]]], axis=1)
+    with pytest.raises(DataError, match=r"column name\(s\) \['amount'\] appear more than once"):
+        rfm_summary(doubled, observation_end="2020-01-31")
+    extra = pd.concat([small, small[["amount"]].rename(columns={"amount": "note"})] * 1, axis=1)
+    extra = pd.concat([extra, extra[["note"]]], axis=1)  # an unused repeated column is harmless
+    pd.testing.assert_frame_equal(rfm_summary(extra, observation_end="2020-01-31"), rfm_summary(small, observation_end="2020-01-31"))
+    with pytest.raises(DataError, match=r"source column 'amount' is used for both 'customer_id' and 'amount'"):
+        rfm_summary(small, observation_end="2020-01-31", columns={"customer_id": "amount"})
 
 
 def test_unparsable_timestamp_strings(small):

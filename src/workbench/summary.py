@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from workbench.data.clean import local_time
+from workbench.data.clean import finite, local_time
 from workbench.errors import DataError, ParamsError
 
 __all__ = ["rfm_summary", "TIME_UNITS"]
@@ -107,6 +107,16 @@ def rfm_summary(
         ``calibration_end`` (ISO dates such as ``"1998-06-30"``, or None), ``time_unit`` and
         ``merge_same_day``: JSON values, so ``to_parquet`` keeps them.
 
+    Raises
+    ------
+    ParamsError
+        A bad ``time_unit``, date, ``merge_same_day`` or ``columns`` (not a mapping, unknown keys).
+    DataError
+        A missing column, one source column for two contract names, a used column name repeated
+        in a DataFrame, wrong column types, no rows, missing or unparsable values, infinite or NaN
+        amounts (also a NaN stored as a value in Parquet), or no purchase in the period; the
+        message names the column, the count and example rows.
+
     Notes
     -----
     The columns equal lifetimes' ``summary_data_from_transaction_data`` and
@@ -146,7 +156,7 @@ def rfm_summary(
         table = _as_table(inner, mapping, engine, source_name)
         backend = engine if engine is not None else table.get_backend()
         typed = _conformed_columns(table, source_name, getattr(backend, "name", ""))
-        n_rows = _check_values(table, typed, source_name, engine)
+        n_rows = _check_values(table, typed, source_name, engine, getattr(backend, "name", ""))
         expr = _summary_expr(
             table.select(**typed),
             obs_end=obs_end,
@@ -212,7 +222,16 @@ def _check_columns_param(columns: Mapping[str, str] | None) -> dict[str, str]:
             f"columns: unknown contract name(s) {unknown}; keys must be among "
             f"{list(_REQUIRED + _OPTIONAL)} and values the source's column names"
         )
-    return {name: mapping.get(name, name) for name in _REQUIRED}
+    mapped = {name: mapping.get(name, name) for name in _REQUIRED}
+    taken: dict[str, str] = {}
+    for name, src in mapped.items():
+        if src in taken:
+            raise DataError(
+                f"columns: source column {src!r} is used for both {taken[src]!r} and {name!r}; "
+                "each contract column needs its own source column"
+            )
+        taken[src] = name
+    return mapped
 
 
 @contextlib.contextmanager
@@ -255,7 +274,14 @@ def _describe(transactions: Any) -> str:
 def _as_table(obj: Any, mapping: dict[str, str], con: Any, source: str) -> ir.Table:
     if isinstance(obj, pd.DataFrame):
         _require(list(obj.columns), mapping, source)
-        table = ibis.memtable(obj[list(dict.fromkeys(mapping.values()))])
+        used = list(mapping.values())
+        repeated = sorted({str(c) for c in obj.columns[obj.columns.duplicated()] if c in used})
+        if repeated:
+            raise DataError(
+                f"{source}: column name(s) {repeated} appear more than once in the DataFrame; rename the "
+                "copies so that each used column has one name"
+            )
+        table = ibis.memtable(obj[used])
     elif isinstance(obj, ir.Table):
         table = obj
     elif isinstance(obj, (str, os.PathLike)):
@@ -328,13 +354,15 @@ def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, i
     }
 
 
-def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, con: Any) -> int:
-    """The number of rows; empty input and missing (or unparsable) values are errors, shown with
+def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, con: Any, engine: str) -> int:
+    """The number of rows; empty input, missing (or unparsable) values and infinite or NaN amounts
+    (float values, not NULLs, as Parquet files and engines hold them) are errors, shown with
     source rows.
-
-    Non-null counts of plain columns come from Parquet statistics, so this is cheap on files.
     """
-    counts = _to_pyarrow(table.aggregate(n=table.count(), **{k: c.count() for k, c in columns.items()}), con)
+    amount = columns["amount"]
+    nonfinite = ~finite(amount, engine)  # see finite(): a NaN stored in Parquet is counted too
+    aggregates = {k: c.count() for k, c in columns.items()}
+    counts = _to_pyarrow(table.aggregate(n=table.count(), nonfinite=table.count(where=nonfinite), **aggregates), con)
     counts = counts.to_pylist()[0]
     if counts["n"] == 0:
         raise DataError(f"{source}: no transactions (0 rows)")
@@ -346,6 +374,12 @@ def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, c
                 f"{source}: column '{name}' has {missing} missing or unparsable value(s) "
                 f"out of {counts['n']} rows; e.g. {examples.to_pylist()}"
             )
+    if counts["nonfinite"]:
+        examples = _to_pyarrow(table.filter(nonfinite).limit(_N_EXAMPLES), con)
+        raise DataError(
+            f"{source}: column 'amount' has {counts['nonfinite']} infinite or NaN value(s) out of "
+            f"{counts['n']} rows; e.g. {examples.to_pylist()}. Fix or drop them (load_transactions reports them)"
+        )
     return counts["n"]
 
 

@@ -697,7 +697,7 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
             parsed[name], notes[name] = _ibis_timestamp(value, t[mapping[name]].type(), log)
             parsed[name], notes["timezone"] = local_time(parsed[name], opts.timezone, _engine_name(t))
         elif name in ("amount", "quantity"):
-            parsed[name] = _ibis_number(value, log, name)
+            parsed[name] = _ibis_number(value, log, name, _engine_name(t))
         else:
             parsed[name] = _ibis_text(value)
     typed = typed.mutate(**parsed)
@@ -718,7 +718,9 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
         n = int(run(hit.count()))
         examples = ""
         if n:
-            sample = run(hit.order_by("_row").limit(N_EXAMPLES).select("_row", f"_raw_{column}"))
+            raw = hit[f"_raw_{column}"]
+            shown = raw.cast("string") if raw.type().is_floating() else raw  # 'nan', 'inf' as stored
+            sample = run(hit.order_by("_row").limit(N_EXAMPLES).select("_row", shown.name(f"_raw_{column}")))
             examples = format_examples(sample["_row"], sample[f"_raw_{column}"])
         if n and policy == "error":
             raise log.error(column, f"{n} row(s) {what}; examples: {examples}. Fix the table or pass {kind}='drop'.")
@@ -803,10 +805,26 @@ def _ibis_timestamp(value: ibis.Value, source_type: dt.DataType, log: CleaningLo
     raise log.error("timestamp", f"engine type {typ} cannot be read as a date; cast it to a timestamp")
 
 
-def _ibis_number(value: ibis.Value, log: CleaningLog, name: str) -> ibis.Value:
+@ibis.udf.scalar.builtin(name="isfinite")
+def _duckdb_isfinite(value: dt.float64) -> dt.boolean:
+    """DuckDB's ``isfinite`` (see :func:`finite`)."""
+
+
+def finite(value: ibis.Value, engine: str) -> ibis.Value:
+    """True for finite numbers (null for null). On DuckDB this is its ``isfinite``: DuckDB 2.0
+    folds ``isnan(x)``/``isinf(x)`` of a Parquet column to false when the file's min/max
+    statistics, which leave NaN out, rule them out, so a stored NaN would pass unseen."""
+    if engine == "duckdb":
+        return _duckdb_isfinite(value)
+    return ~(value.isnan() | value.isinf())
+
+
+def _ibis_number(value: ibis.Value, log: CleaningLog, name: str, engine: str) -> ibis.Value:
+    """Numbers as float64; NaN and infinite values as null (then reported as not a number)."""
     typ = value.type()
     if typ.is_numeric():
-        return value.cast("float64")
+        number = value.cast("float64")
+        return number if typ.is_integer() else ibis.ifelse(finite(number, engine), number, ibis.null("float64"))
     if typ.is_string():
         text = value.re_replace(_CURRENCY_RE, "").re_replace(_SPACE_RE, "").re_replace(r"^\((.*)\)$", "-\\1")
         grouped = text.re_search(f"^{_COMMA_GROUPED_RE}$")
