@@ -121,7 +121,8 @@ def show_params(
         raise typer.Exit(2) from None
     table = Table("key", "value", "meaning", title=f"params ({resolved.digest()})")
     for name, field in Params.model_fields.items():
-        table.add_row(name, repr(getattr(resolved, name)), field.description or "")
+        value = repr(getattr(resolved, name))
+        table.add_row(name, value if len(value) <= 80 else value[:77] + "...", field.description or "")
     console.print(table)
 
 
