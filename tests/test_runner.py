@@ -159,3 +159,21 @@ def test_a_relative_params_path_works_from_the_project_folder(tiny_notebook: Pat
     monkeypatch.chdir(ROOT)
     result = run_notebook(tiny_notebook, "params/default.yaml", reports=tmp_path)
     assert result.ok, result.manifest["error"]
+
+
+def test_cli_params_shows_resolved_values_and_rejects_bad_ones():
+    runner = CliRunner(env={"COLUMNS": "200"})
+    shown = runner.invoke(app, ["params", "-p", "demo_b2b", "--set", "time_unit=D"])
+    assert shown.exit_code == 0
+    assert "'D'" in shown.output and "synthetic:b2b" in shown.output and "time limit" in shown.output
+    bad = runner.invoke(app, ["params", "--set", "language=fr"])
+    assert bad.exit_code == 2 and "language" in bad.output
+
+
+def test_cli_lists_notebooks_and_bundled_data_sets():
+    runner = CliRunner()
+    from workbench.report.run import available_notebooks
+
+    listed = runner.invoke(app, ["notebooks"]).output.split()
+    assert listed == available_notebooks() and listed[0] == "00_data_quality"
+    assert runner.invoke(app, ["datasets"]).output.split() == ["cdnow:master", "cdnow:sample", "synthetic:b2b"]
