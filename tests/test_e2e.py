@@ -18,6 +18,14 @@ def _manifests(reports: Path) -> dict[str, dict]:
     return {m.parent.parent.name: json.loads(m.read_text()) for m in reports.glob("*/*/manifest.json")}
 
 
+@pytest.mark.parametrize("scenario", ["en", "zh"])
+def test_every_report_opens_with_its_key_findings(cdnow_reports, scenario):
+    heading = {"en": "Key findings", "zh": "主要发现"}[scenario]
+    for report in cdnow_reports[scenario].glob("*/*/report.html"):
+        text = visible_text(report.read_text(encoding="utf-8"))
+        assert heading in text[:600], report.parent.parent.name  # right after the title
+
+
 @pytest.mark.parametrize("scenario", ["en", "zh", "b2b"])
 def test_every_notebook_succeeds_and_is_indexed(cdnow_reports, scenario):
     reports = cdnow_reports[scenario]

@@ -47,3 +47,16 @@ def test_title_and_footer_are_escaped():
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; 客户" in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_executive_summary_cells_move_to_just_after_the_title():
+    new = nbformat.v4
+    cells = [
+        new.new_code_cell("heading()", outputs=[new.new_output("stream", name="stdout", text="TITLE\n")]),
+        new.new_markdown_cell("## SECTION-B"),
+        new.new_code_cell("details()", outputs=[new.new_output("stream", name="stdout", text="DETAILS\n")]),
+        new.new_code_cell("key_findings()", metadata={"tags": ["executive_summary"]},
+                          outputs=[new.new_output("stream", name="stdout", text="SUMMARY\n")]),
+    ]
+    html = render_html(new.new_notebook(cells=cells), title="T")
+    assert html.index("TITLE") < html.index("SUMMARY") < html.index("SECTION-B") < html.index("DETAILS")

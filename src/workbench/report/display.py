@@ -127,3 +127,17 @@ def table(
     styled = shown.to_html(escape=True, index=index, border=0, classes="wb-table", na_rep="")
     cap = f"<p><b>{escape(caption)}</b></p>" if caption else ""
     display(HTML(f"{_TABLE_STYLE}{cap}<div class='wb-scroll'>{styled}</div>"))
+
+
+def key_findings(findings: list[str], title: str = "Key findings") -> None:
+    """The executive summary: a titled box of plain-language findings (each escaped). Tag its
+    cell ``executive_summary`` and the report shows it first, right after the title."""
+    from IPython.display import HTML, display
+
+    items = "".join(f"<li>{escape(f)}</li>" for f in findings)
+    display(
+        HTML(
+            '<div style="border-left:4px solid #1f4e79;background:#f4f8fb;padding:.6rem 1.2rem;margin:.5rem 0">'
+            f"<b>{escape(title)}</b><ul style='margin:.3rem 0'>{items}</ul></div>"
+        )
+    )

@@ -20,6 +20,8 @@ from workbench.report.record import METRIC_MIME
 
 #: Tags an analyst can put on cells to shape the report.
 REMOVE_CELL, REMOVE_INPUT, REMOVE_OUTPUT = "remove_cell", "remove_input", "remove_output"
+#: Cells computed at the end of a notebook but shown first, right after the title.
+EXECUTIVE_SUMMARY = "executive_summary"
 
 
 def render_html(
@@ -72,8 +74,18 @@ def prepare_for_report(notebook: nbformat.NotebookNode, *, show_code: bool = Fal
             if not failed and cell.metadata.get("transient", {}).get("remove_source") and not cell.outputs:
                 continue
         cells.append(cell)
-    nb.cells = cells
+    nb.cells = _summary_first(cells)
     return nb
+
+
+def _summary_first(cells: list) -> list:
+    """Move cells tagged ``executive_summary`` to just after the first cell with output (the title)."""
+    summary = [c for c in cells if EXECUTIVE_SUMMARY in c.get("metadata", {}).get("tags", [])]
+    if not summary:
+        return cells
+    rest = [c for c in cells if c not in summary]
+    first = next((i for i, c in enumerate(rest) if c.cell_type == "code" and c.get("outputs")), -1)
+    return rest[: first + 1] + summary + rest[first + 1 :]
 
 
 def _failure_markdown(error: Mapping[str, Any]) -> str:

@@ -1,0 +1,40 @@
+"""Plain-language key findings for each report's executive summary, in the report's language."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.i18n import text
+
+
+def data_quality_findings(facts: pd.Series, issues: dict[str, int], top: float, top_share: float, gini: float,
+                          language: str = "en") -> list[str]:
+    """Size and span of the data, what the checks found, revenue concentration."""
+    found = ", ".join(f"{rows:,} {step}" for step, rows in issues.items())
+    return [
+        text("finding_span", language, rows_read=int(facts["rows_read"]), transactions=int(facts["transactions"]),
+             customers=int(facts["customers"]), first=facts["first_date"], last=facts["last_date"]),
+        text("finding_issues", language, found=found) if found else text("finding_no_issues", language),
+        text("top_share_revenue", language, top=top_share, share=top, gini=gini),
+    ]
+
+
+def tier_findings(overview: pd.DataFrame, customers: int, language: str = "en") -> list[str]:
+    """How many schemes, and the top tier of the most and least concentrated schemes."""
+    ranked = overview.sort_values("top_revenue_share", ascending=False)
+    lines = [text("finding_schemes", language, n=len(overview), customers=customers)]
+    for _, row in pd.concat([ranked.head(1), ranked.tail(1)]).drop_duplicates("scheme").iterrows():
+        lines.append(text("finding_top_tier", language, scheme=row["scheme"], tier=row["top_tier"],
+                          customers=row["top_customer_share"], revenue=row["top_revenue_share"]))
+    return lines
+
+
+def clv_findings(best: str, comparison: pd.DataFrame, ranking: pd.DataFrame, total: float, months: int,
+                 language: str = "en") -> list[str]:
+    """The best model against the naive forecast, how CLV ranks holdout revenue, total CLV."""
+    return [
+        text("finding_best_model", language, model=best, mae=comparison.loc[best, "MAE"],
+             naive=comparison.loc["individual rate", "MAE"]),
+        text("finding_ranking", language, share=ranking.loc[best, "top_share"], gini=ranking.loc[best, "gini"]),
+        text("finding_clv_total", language, months=months, total=total),
+    ]
