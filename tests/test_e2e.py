@@ -142,3 +142,11 @@ def test_make_report_runs_every_notebook_and_prints_the_index(tmp_path):
     manifests = [json.loads(m.read_text()) for m in tmp_path.glob("*/*/manifest.json")]
     assert sorted(m["notebook"] for m in manifests) == available_notebooks()
     assert {m["status"] for m in manifests} == {"succeeded"}
+
+
+def test_prose_follows_the_report_language(cdnow_reports):
+    (en,) = cdnow_reports["en"].glob("00_data_quality/*/report.html")
+    (zh,) = cdnow_reports["zh"].glob("00_data_quality/*/report.html")
+    en_text, zh_text = (visible_text(p.read_text(encoding="utf-8")) for p in (en, zh))
+    assert "The data at a glance" in en_text and "数据概览" not in en_text
+    assert "数据概览" in zh_text and "The data at a glance" not in zh_text

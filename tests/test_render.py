@@ -60,3 +60,13 @@ def test_executive_summary_cells_move_to_just_after_the_title():
     ]
     html = render_html(new.new_notebook(cells=cells), title="T")
     assert html.index("TITLE") < html.index("SUMMARY") < html.index("SECTION-B") < html.index("DETAILS")
+
+
+def test_language_tagged_cells_appear_only_in_their_language():
+    new = nbformat.v4
+    cells = [new.new_markdown_cell("PLAIN"), new.new_markdown_cell("ENGLISH", metadata={"tags": ["lang-en"]}),
+             new.new_markdown_cell("CHINESE-中文", metadata={"tags": ["lang-zh"]})]
+    nb = new.new_notebook(cells=cells)
+    english, chinese = render_html(nb, title="T", language="en"), render_html(nb, title="T", language="zh")
+    assert "PLAIN" in english and "ENGLISH" in english and "CHINESE" not in english
+    assert "PLAIN" in chinese and "CHINESE-中文" in chinese and "ENGLISH" not in chinese

@@ -22,6 +22,8 @@ from workbench.report.record import METRIC_MIME
 REMOVE_CELL, REMOVE_INPUT, REMOVE_OUTPUT = "remove_cell", "remove_input", "remove_output"
 #: Cells computed at the end of a notebook but shown first, right after the title.
 EXECUTIVE_SUMMARY = "executive_summary"
+#: Prefix of tags that keep a cell only in reports of one language (``lang-en``, ``lang-zh``).
+LANGUAGE_TAG = "lang-"
 
 
 def render_html(
@@ -31,10 +33,12 @@ def render_html(
     footer: Mapping[str, Any] | None = None,
     show_code: bool = False,
     failure: Mapping[str, Any] | None = None,
+    language: str | None = None,
 ) -> str:
     """HTML of an executed notebook; ``footer`` items are shown as a run-information line and a
-    ``failure`` (the manifest's error) as a banner at the top."""
-    nb = prepare_for_report(notebook, show_code=show_code)
+    ``failure`` (the manifest's error) as a banner at the top. Cells tagged ``lang-xx`` are kept
+    only when ``language`` is ``xx``."""
+    nb = prepare_for_report(notebook, show_code=show_code, language=language)
     if failure:
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(_failure_markdown(failure)))
     if footer:
@@ -56,13 +60,18 @@ def render_html(
 _EMPTY_SCRIPT = re.compile(r"<script src=\"\">\s*</script>")
 
 
-def prepare_for_report(notebook: nbformat.NotebookNode, *, show_code: bool = False) -> nbformat.NotebookNode:
+def prepare_for_report(
+    notebook: nbformat.NotebookNode, *, show_code: bool = False, language: str | None = None
+) -> nbformat.NotebookNode:
     """A copy of the notebook with report-only cells, inputs and outputs removed."""
     nb = copy.deepcopy(notebook)
     cells = []
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if REMOVE_CELL in tags:
+            continue
+        languages = {t[len(LANGUAGE_TAG):] for t in tags if t.startswith(LANGUAGE_TAG)}
+        if languages and (language or "en") not in languages:
             continue
         if cell.cell_type == "code":
             failed = any(out.get("output_type") == "error" for out in cell.get("outputs", []))

@@ -126,7 +126,9 @@ def run_notebook(
         manifest["exports"] = sorted(
             p.name for p in run_dir.iterdir() if p.name not in standard and not p.name.startswith(".")
         )
-        html = render_html(executed, title=resolved.title, footer=_footer(manifest), failure=error)
+        html = render_html(
+            executed, title=resolved.title, footer=_footer(manifest), failure=error, language=resolved.language
+        )
     except Exception as exc:  # the run is recorded as failed whatever broke after execution
         manifest["status"] = "failed"
         manifest["error"] = error or {"cell": None, "cell_index": None, "name": type(exc).__name__,
