@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Segmenter
+from workbench.segment.base import Segmenter, check_shares
 
 TRANSACTION_MODELS = ("bgnbd", "paretonbd")
 DEFAULT_LABELS = (
@@ -70,7 +70,7 @@ class CLVTiers(Segmenter):
     def _fit(self, data: pd.DataFrame) -> list[Any]:
         from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD
 
-        shares = self._checked_shares()
+        shares = check_shares(self.shares)
         if self.model not in TRANSACTION_MODELS:
             raise ParamsError(f"{self._who}: model must be one of {TRANSACTION_MODELS}, got {self.model!r}")
         if not 0 <= self.p_alive_min < 1:
@@ -104,9 +104,3 @@ class CLVTiers(Segmenter):
         )
         alive = self.transaction_model_.p_alive(summary) >= self.p_alive_min
         return value, alive
-
-    def _checked_shares(self) -> np.ndarray:
-        shares = np.asarray(self.shares, dtype=float)
-        if shares.ndim != 1 or len(shares) < 2 or (shares <= 0).any() or not np.isclose(shares.sum(), 1.0):
-            raise ParamsError(f"{self._who}: shares must be two or more positive numbers summing to 1, got {self.shares}")
-        return shares
