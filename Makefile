@@ -1,15 +1,21 @@
 # workbench: `make report` runs every report on the bundled data, `make test` runs the tests.
-# Both create .venv and install what is needed on first use; later runs reinstall only when
-# pyproject.toml changed.
+# Both create .venv and install the exact versions of requirements/*.lock on first use; later runs
+# reinstall only when a lock file or pyproject.toml changed. `make lock` refreshes the locks.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PARAMS ?= params/default.yaml
 REPORTS ?= reports
+LOCKS  := requirements/runtime.lock requirements/dev.lock
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+KERNEL := $(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
+# One version per package for every Python >= 3.11 where one exists; hashes for every wheel.
+COMPILE := $(BIN)/uv pip compile --quiet $(if $(UPGRADE),--upgrade) --universal --fork-strategy fewest --python-version 3.11 \
+           --generate-hashes --custom-compile-command "make lock" pyproject.toml requirements/build.in
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast lab clean-venv system-deps strip
+.PHONY: help report test test-fast lab lock clean-venv system-deps strip
 
 help: ## show the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +33,11 @@ test-fast: $(VENV)/.installed-dev ## run the tests that need no browser and no n
 lab: $(VENV)/.installed ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
+lock: $(VENV)/.installed-dev ## re-resolve requirements/*.lock from pyproject.toml, keeping pins that still fit (UPGRADE=1: newest)
+	$(COMPILE) -o requirements/runtime.lock
+	$(COMPILE) --extra dev -c requirements/runtime.lock -o requirements/dev.lock
+	@echo "locks refreshed: review 'git diff requirements/', then run make test"
+
 system-deps: ## install Chromium and a CJK font for the browser tests when missing (needs root + apt-get)
 	@bash .ci/system-deps
 
@@ -39,14 +50,17 @@ clean-venv: ## delete the virtual environment
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "workbench needs Python >= 3.11 (set PYTHON=python3.x)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
+# --no-deps: nothing outside the lock is installed; --no-build-isolation: the locked setuptools
+# builds the editable install.
+$(VENV)/.installed: requirements/runtime.lock pyproject.toml Makefile | $(BIN)/python
+	$(PIP) --require-hashes --no-deps -r requirements/runtime.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	$(KERNEL)
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
+$(VENV)/.installed-dev: $(LOCKS) pyproject.toml Makefile | $(BIN)/python
+	$(PIP) --require-hashes --no-deps -r requirements/dev.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	$(KERNEL)
 	@touch $@ $(VENV)/.installed

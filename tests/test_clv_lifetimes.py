@@ -10,6 +10,8 @@ comparison and checked separately to be finite here.
 
 from __future__ import annotations
 
+import importlib
+
 from functools import cache
 
 import numpy as np
@@ -19,8 +21,8 @@ from tests.test_clv_data import cdnow_summary
 from workbench.models.bgbb import BetaGeoBetaBinom
 from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv
 
-lifetimes = pytest.importorskip("lifetimes")
-lifetimes_datasets = pytest.importorskip("lifetimes.datasets")
+lifetimes = importlib.import_module("lifetimes")
+lifetimes_datasets = importlib.import_module("lifetimes.datasets")
 RTOL = 1e-4
 # lifetimes' own invalid-value warnings on the extreme customer it returns NaN for
 pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")

@@ -134,6 +134,29 @@ def test_crm_export_parquet_and_pseudonyms(tmp_path, summary, value_tiers):
     assert a["label_zh"].tolist() == ["黄金", "白银", "青铜", "青铜"]
 
 
+def test_crm_export_neutralises_formula_cells_and_keeps_numbers(tmp_path, summary):
+    """OWASP CSV injection: ids (exported raw), tier labels and playbook texts that start with
+    = + - @ reach the CSV with a leading apostrophe; the metrics stay numbers."""
+    attack = '=HYPERLINK("http://evil.example","x")'
+    evil = summary.rename(index={"00001": "=cmd|' /C calc'!A0", "00002": "-1+1"})
+    tiers = ScoreTiers("revenue", thresholds=[100, 35], name="value_tiers",
+                       labels=[{"en": attack, "zh": "@金"}, {"en": "+Silver", "zh": "白银"}, {"en": "Bronze", "zh": "青铜"}])
+    labels = tiers.fit_assign(evil)
+    playbooks = {"value_tiers": {attack: {k: {"en": "-call now", "zh": "=打电话"} for k in
+                                          ("service_level", "cadence", "channel", "owner", "actions")}},
+                 "default": TiersConfig.default().playbooks["default"]}
+    path = crm_export(evil, labels, playbook_table(labels, playbooks), tmp_path / "crm.csv")
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    assert back["customer_id"].tolist()[:2] == ["'=cmd|' /C calc'!A0", "'-1+1"]
+    assert back.loc[0, "tier"] == "'" + attack and back.loc[0, "label_en"] == "'" + attack
+    assert back.loc[0, "label_zh"] == "'@金" and back.loc[1, "label_en"] == "'+Silver"
+    assert back.loc[0, "actions"] == "'-call now"
+    starts = tuple("=+-@\t\r")
+    cells = [v for col in back.select_dtypes("object") for v in back[col].dropna()]
+    assert not [v for v in cells if v.startswith(starts)]
+    assert back["revenue"].tolist() == [120.0, 40.0, 30.0, 10.0]
+
+
 def test_crm_export_errors(tmp_path, summary, value_tiers):
     labels = value_tiers.fit_assign(summary)
     with pytest.raises(ParamsError, match="format"):

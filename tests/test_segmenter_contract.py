@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
+from workbench.data.synthetic import CDNOW_PARAMS, simulate_bgnbd, simulate_gamma_gamma_spend
 from workbench.errors import ConvergenceError, NotFittedError, WorkbenchError
+from workbench.models.clv import BetaGeo
 from workbench.segment.clv import CLVTiers
 from workbench.segment import (
     Crossed,
@@ -44,22 +46,32 @@ SEGMENTERS = {
 }
 
 
-def synthetic_summary(n: int = 400, one_timer_share: float = 0.7, seed: int = 7) -> pd.DataFrame:
-    """A Summary-contract frame where most customers bought once (as in CDNOW), in days."""
+#: BG/NBD and Gamma-Gamma population parameters of the contract fixtures: the published CDNOW
+#: estimates (Fader, Hardie & Lee 2005) with alpha converted from weeks to days.
+BGNBD_DAYS = {**CDNOW_PARAMS["bgnbd"], "alpha": CDNOW_PARAMS["bgnbd"]["alpha"] * 7}
+
+
+def synthetic_summary(n: int = 400, alpha_days: float = BGNBD_DAYS["alpha"], seed: int = 7) -> pd.DataFrame:
+    """A Summary-contract frame drawn from the models' own processes, in days: (frequency,
+    recency, T) from BG/NBD (ages spread over 18 months), spend from Gamma-Gamma, so a model-based
+    segmenter's MLE exists. A larger ``alpha_days`` (slower buyers) gives more one-time buyers."""
     rng = np.random.default_rng(seed)
-    T = rng.uniform(1, 540, n).round()
-    repeat = rng.random(n) >= one_timer_share
-    frequency = np.where(repeat, rng.poisson(3, n) + 1, 0)
-    recency = np.where(repeat, (T * rng.uniform(0.1, 1, n)).round(), 0.0)
-    first = rng.gamma(2, 20, n).round(2)
-    monetary = np.where(repeat, rng.gamma(2, 20, n).round(2), 0.0)
+    T = rng.uniform(1, 540, n).round(3)
+    bgnbd = {**BGNBD_DAYS, "alpha": alpha_days}
+    draws = simulate_bgnbd(n, **bgnbd, T=T, seed=rng)
+    frequency = draws["frequency"].to_numpy()
+    amounts, _ = simulate_gamma_gamma_spend(frequency + 1, **CDNOW_PARAMS["gamma_gamma"], seed=rng)
+    first = amounts.groupby("customer_id", sort=False).cumcount() == 0
+    totals = amounts.groupby("customer_id", sort=False)["amount"].sum().to_numpy()
+    first_amount = amounts.loc[first, "amount"].to_numpy()
+    monetary = np.divide(totals - first_amount, frequency, out=np.zeros(n), where=frequency > 0)
     out = pd.DataFrame(
         {
             "frequency": frequency,
-            "recency": recency,
+            "recency": draws["recency"].to_numpy(),
             "T": T,
             "monetary_value": monetary,
-            "revenue": first + frequency * monetary,
+            "revenue": totals,
             "n_transactions": frequency + 1,
             "clv": rng.gamma(1.5, 60, n),
             "churn_risk": rng.random(n),
@@ -70,6 +82,34 @@ def synthetic_summary(n: int = 400, one_timer_share: float = 0.7, seed: int = 7)
     )
     out.attrs["time_unit"] = "D"
     return out
+
+
+def ridge_summary(n: int = 400, one_timer_share: float = 0.7, seed: int = 7) -> pd.DataFrame:
+    """Arbitrary (frequency, recency, T) that no BG/NBD process made: recency is a uniform share
+    of T, so nobody looks dropped out and the BG/NBD likelihood rises forever along a ridge
+    where a and b grow together (the MLE is at infinity)."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(1, 540, n).round()
+    repeat = rng.random(n) >= one_timer_share
+    frequency = np.where(repeat, rng.poisson(3, n) + 1, 0)
+    recency = np.where(repeat, (T * rng.uniform(0.1, 1, n)).round(), 0.0)
+    monetary = np.where(repeat, rng.gamma(2, 20, n).round(2), 0.0)
+    out = pd.DataFrame(
+        {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary,
+         "revenue": (frequency + 1) * monetary},
+        index=pd.Index([f"{i:05d}" for i in range(n)], name="customer_id"),
+    )
+    out.attrs["time_unit"] = "D"
+    return out
+
+
+def test_ridge_data_is_a_convergence_error_not_a_fit():
+    """Data outside the model's process have no interior maximum: the fit says so."""
+    data = ridge_summary()
+    with pytest.raises(ConvergenceError, match="did not converge|no interior maximum"):
+        BetaGeo().fit(data)
+    with pytest.raises(ConvergenceError):
+        CLVTiers().fit(data)
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +206,7 @@ def test_assign_before_fit_raises(make, summary):
 def test_works_when_every_customer_bought_once(make):
     """Rule-based tiers still work; model-based ones (which need repeat purchases to be
     identified) refuse with a ConvergenceError that says why."""
-    data = synthetic_summary(n=60, one_timer_share=1.0, seed=3)
+    data = synthetic_summary(n=60, alpha_days=1e12, seed=3)
     assert (data["frequency"] == 0).all()
     segmenter = make()
     if segmenter.needs_repeat_customers:
@@ -178,7 +218,7 @@ def test_works_when_every_customer_bought_once(make):
 
 
 def test_works_when_nearly_every_customer_bought_once(make):
-    data = synthetic_summary(n=2000, one_timer_share=0.9, seed=5)
+    data = synthetic_summary(n=2000, alpha_days=300, seed=5)
     assert (data["frequency"] == 0).mean() > 0.85
     labels = make().fit_assign(data)
     assert labels.notna().all() and len(labels) == 2000

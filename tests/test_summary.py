@@ -7,6 +7,7 @@ CDNOW 1/10 sample (Fader, Hardie & Lee 2005).
 
 from __future__ import annotations
 
+import importlib
 import datetime as dt
 import warnings
 from pathlib import Path
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from workbench.errors import DataError, ParamsError
 from workbench.summary import rfm_summary
 
-lifetimes_utils = pytest.importorskip("lifetimes.utils")
+lifetimes_utils = importlib.import_module("lifetimes.utils")
 # ibis 12 calls a DuckDB 2 method that DuckDB marks deprecated (not ours to fix)
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table.. is deprecated:DeprecationWarning")
 

@@ -21,7 +21,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from workbench.errors import DataError, ParamsError
-from workbench.report.display import pseudonymise as keyed_pseudonyms
+from workbench.files import write_csv, write_with
+from workbench.privacy import pseudonymise as keyed_pseudonyms
+from workbench.privacy import shown_ids
 from workbench.segment.base import LANGUAGES, Segmenter
 from workbench.segment.profile import profile
 from workbench.segment.schema import POSITIONS, PlaybookEntry, TiersConfig, params_error
@@ -89,7 +91,9 @@ def crm_export(
     playbook fields (``service_level``, ``cadence``, ``channel``, ``owner``, ``actions``; from
     ``playbook``, default ``playbook_table(labels)``), then ``metrics`` (default: those of
     frequency, recency, T, monetary_value, revenue present). CSV is UTF-8 with a byte-order mark,
-    so Excel shows Chinese; ``format="parquet"`` writes Parquet.
+    so Excel shows Chinese, and text cells that a spreadsheet would run as a formula (starting
+    with ``= + - @``, tab or CR) get a leading apostrophe; ``format="parquet"`` writes Parquet.
+    The file appears only when complete (written under a temporary name, then renamed).
 
     ``pseudonymise``: False keeps ids; a string is a secret key and ids become
     HMAC-SHA256(key, id) (first 16 hex digits; the same key gives the same pseudonyms across
@@ -107,7 +111,7 @@ def crm_export(
     data = summary.set_index("customer_id") if "customer_id" in summary.columns else summary
     absent = labels.index.difference(data.index)
     if len(absent):
-        raise DataError(f"crm_export: {len(absent)} labelled customers are not in the summary; e.g. {list(absent[:5])}")
+        raise DataError(f"crm_export: {len(absent)} labelled customers are not in the summary; e.g. {shown_ids(absent[:5])}")
     metrics = [m for m in EXPORT_METRICS if m in data.columns] if metrics is None else list(metrics)
     unknown = [m for m in metrics if m not in data.columns]
     if unknown:
@@ -129,13 +133,9 @@ def crm_export(
     for m in metrics:
         out[m] = data.loc[labels.index, m].to_numpy()
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if format == "csv":
-        out.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        out.to_parquet(path, index=False)
-    return path
+        return write_csv(out, path)
+    return write_with(path, lambda tmp: out.to_parquet(tmp, index=False))
 
 
 def _tier_names(labels: pd.Series | Segmenter) -> tuple[list[str], dict[str, list[str]], str]:

@@ -19,6 +19,7 @@ import pandas as pd
 from workbench.config import Params, notebook_params, reports_dir
 from workbench.data.sources import LoadedData, load_data
 from workbench.errors import ParamsError
+from workbench.privacy import hide_ids, id_key
 from workbench.report.display import customer_table
 
 
@@ -35,11 +36,14 @@ class Scenario:
 
     @classmethod
     def from_notebook(cls, namespace: Mapping[str, Any], notebook: str = "scratch") -> Scenario:
-        """The scenario of a notebook run; applies the report style for figures."""
+        """The scenario of a notebook run; applies the report style for figures and the privacy
+        setting to error messages (pseudonyms unless ``show_customer_ids``)."""
         from workbench.plots.style import use_report_style
 
         use_report_style()
-        return cls(notebook_params(namespace), namespace.get("output_dir") or None, notebook)
+        params = notebook_params(namespace)
+        hide_ids(not params.show_customer_ids)
+        return cls(params, namespace.get("output_dir") or None, notebook)
 
     def __repr__(self) -> str:
         return f"Scenario({self.params.title!r}, data={self.params.data.transactions!r})"
@@ -118,8 +122,6 @@ class Scenario:
         """The CRM file of one scheme (``crm_<scheme>.csv``): tier, labels, playbook, key metrics;
         ids are the report's keyed pseudonyms unless ``export_customer_ids`` is true."""
         from workbench.playbook import crm_export, playbook_table
-        from workbench.report.display import id_key
-
         playbook = playbook_table(labels, self.params.tiers, language=self.language)
         ids = False if self.params.export_customer_ids else id_key()
         return crm_export(summary, labels, playbook, self.export_path(f"crm_{labels.name}.csv"), pseudonymise=ids)

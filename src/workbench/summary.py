@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from workbench.data.clean import finite, local_time
 from workbench.errors import DataError, ParamsError
+from workbench.privacy import shown_records
 
 __all__ = ["rfm_summary", "TIME_UNITS"]
 
@@ -372,13 +373,13 @@ def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, c
             examples = _to_pyarrow(table.filter(column.isnull()).limit(_N_EXAMPLES), con)
             raise DataError(
                 f"{source}: column '{name}' has {missing} missing or unparsable value(s) "
-                f"out of {counts['n']} rows; e.g. {examples.to_pylist()}"
+                f"out of {counts['n']} rows; e.g. {shown_records(examples.to_pylist())}"
             )
     if counts["nonfinite"]:
         examples = _to_pyarrow(table.filter(nonfinite).limit(_N_EXAMPLES), con)
         raise DataError(
             f"{source}: column 'amount' has {counts['nonfinite']} infinite or NaN value(s) out of "
-            f"{counts['n']} rows; e.g. {examples.to_pylist()}. Fix or drop them (load_transactions reports them)"
+            f"{counts['n']} rows; e.g. {shown_records(examples.to_pylist())}. Fix or drop them (load_transactions reports them)"
         )
     return counts["n"]
 

@@ -14,10 +14,17 @@ import ibis
 import pandas as pd
 
 from workbench.data.clean import (
-    DATE_RANGE, CleaningLog, ambiguous_dates_error, format_examples, parse_text, parse_timestamps, run,
+    DATE_RANGE,
+    CleaningLog,
+    ambiguous_dates_error,
+    format_examples,
+    parse_text,
+    parse_timestamps,
+    run,
 )
 from workbench.data.load import read_source, resolve_columns
 from workbench.errors import ParamsError
+from workbench.privacy import shown_ids
 
 #: Attribute names with a conventional meaning; any other column of the source is kept as well.
 ATTRIBUTES = ("nature", "industry", "size", "region", "signup_date", "account_manager")
@@ -157,7 +164,7 @@ def _check_unique(ids: pd.Series, rows: pd.Series, log: CleaningLog) -> None:
     dup = ids.duplicated(keep=False)
     if dup.any():
         n_ids = ids[dup].nunique()
-        shown = ids[dup].astype(str).tolist()
+        shown = shown_ids(ids[dup])
         raise log.error(
             "customer_id",
             f"{n_ids} customer id(s) appear on more than one row ({int(dup.sum())} rows); examples: "

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import DataError, ParamsError
+from workbench.privacy import shown_records
 
 #: Contract columns, in output order. The first three are required.
 REQUIRED = ("customer_id", "timestamp", "amount")
@@ -843,7 +844,7 @@ def _record_examples(table: ibis.Table, cond: ibis.Value, extra: tuple[str, ...]
         return 0, ""
     shown = ["_row", *[c for c in (*REQUIRED, "order_id") if c in table.columns], *extra]
     sample = run(hit.order_by("_row").limit(N_EXAMPLES).select(*shown))
-    records = sample.drop(columns="_row").to_dict("records")
+    records = shown_records(sample.drop(columns="_row").to_dict("records"))
     return n, format_examples(sample["_row"], records)
 
 

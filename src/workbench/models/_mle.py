@@ -20,6 +20,7 @@ from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
 from workbench.errors import ConvergenceError, DataError, NotFittedError
+from workbench.privacy import shown_id
 
 #: Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] (about 1e-13 .. 1e13); an optimum on
 #: the bound means the likelihood has no interior maximum for these data.
@@ -94,7 +95,7 @@ def check_rows(data: Columns, bad: np.ndarray, source: str, column: str, problem
         return
     rows = np.flatnonzero(bad)
     examples = ", ".join(
-        f"{data.index[i]!s} ({', '.join(f'{k}={v[i]:g}' for k, v in data.values.items())})" for i in rows[:3]
+        f"{shown_id(data.index[i])} ({', '.join(f'{k}={v[i]:g}' for k, v in data.values.items())})" for i in rows[:3]
     )
     raise DataError(f"{source}: column {column!r} {problem} in {len(rows)} rows, e.g. {examples}")
 

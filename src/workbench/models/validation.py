@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.errors import DataError, ParamsError
+from workbench.privacy import shown_ids
 
 __all__ = ["tracking", "predict_holdout", "conditional_expectations", "holdout_errors", "clv_ranking"]
 
@@ -220,7 +221,7 @@ def clv_ranking(predicted: pd.Series, holdout_revenue: pd.Series, top: float = 0
         raise DataError("clv_ranking: predicted and holdout_revenue share no customer ids")
     bad = ~np.isfinite(pred.to_numpy(float)) | ~np.isfinite(rev.to_numpy(float))
     if bad.any():
-        raise DataError(f"clv_ranking: {bad.sum()} customers have non-finite values, e.g. {list(pred.index[bad][:3])}")
+        raise DataError(f"clv_ranking: {bad.sum()} customers have non-finite values, e.g. {shown_ids(pred.index[bad][:3])}")
     p, r = pred.to_numpy(float), rev.to_numpy(float)
     by_model = _tie_averaged(r, p)
     by_actual = np.sort(r)[::-1]

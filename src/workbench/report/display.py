@@ -1,54 +1,20 @@
 """What notebooks show to stakeholders: escaped headings and text, privacy-safe customer tables.
 
-Customer-level tables go through :func:`customer_table`, which replaces raw ids with salted-hash
-pseudonyms unless ``params.show_customer_ids`` is true. User-supplied strings (titles, labels)
+Customer-level tables go through :func:`customer_table`, which replaces raw ids with keyed
+pseudonyms (:mod:`workbench.privacy`) unless ``params.show_customer_ids`` is true. User-supplied strings (titles, labels)
 are HTML-escaped before they reach the report.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
-import os
-import secrets
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from workbench.privacy import KEY_ENV, KEY_FILE, MIN_KEY_BYTES, id_key, pseudonymise  # noqa: F401  (re-exported)
+
 ID_COLUMN = "customer_id"
-#: Environment variable holding the secret key of pseudonyms (else a per-install key file is used).
-KEY_ENV = "WORKBENCH_ID_KEY"
-KEY_FILE = ".id-key"
-
-
-def id_key() -> str:
-    """The secret key of pseudonyms: ``$WORKBENCH_ID_KEY``, else a random key created once in
-    ``reports/.id-key`` (git-ignored, readable by the owner only). It is never written to a
-    manifest or a report, so pseudonyms cannot be reversed by trying every possible id."""
-    if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV]
-    from workbench.config import reports_dir
-
-    path = reports_dir() / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another run created it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
-
-
-def pseudonymise(ids: Iterable[object], key: str | bytes, *, prefix: str = "C-", length: int = 10) -> list[str]:
-    """Stable pseudonyms (``C-1a2b3c4d5e``): HMAC-SHA256 of each id under ``key``, so whoever
-    holds the key can link them back and nobody else can."""
-    secret = key.encode("utf-8") if isinstance(key, str) else key
-    return [prefix + hmac.new(secret, str(i).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for i in ids]
 
 
 def customer_table(df: pd.DataFrame, *, show_ids: bool = False, key: str | None = None) -> pd.DataFrame:

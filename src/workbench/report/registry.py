@@ -13,14 +13,14 @@ import datetime as dt
 import fcntl
 import html
 import json
-import os
 import secrets
-import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+from workbench.files import write_text
 
 MANIFEST = "manifest.json"
 REPORT = "report.html"
@@ -69,10 +69,7 @@ def write_json_atomic(path: Path, content: Any) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 @dataclass(frozen=True)

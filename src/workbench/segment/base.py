@@ -15,7 +15,7 @@ import html
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import ClassVar, Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sklearn.base import BaseEstimator
 
 from workbench.errors import DataError, NotFittedError, ParamsError
+from workbench.privacy import shown_ids
 
 LANGUAGES = ("en", "zh")
 TIME_UNIT_DAYS = {"D": 1.0, "W": 7.0}
@@ -103,7 +104,7 @@ def check_summary(summary: Any, who: str) -> pd.DataFrame:
         raise DataError(f"{who}: the summary has no rows")
     dup = data.index.duplicated(keep=False)
     if dup.any():
-        examples = list(dict.fromkeys(data.index[dup]))[:5]
+        examples = shown_ids(list(dict.fromkeys(data.index[dup]))[:5])
         raise DataError(
             f"summary: index customer_id has {int(dup.sum())} rows with a repeated id "
             f"(used by {who}); e.g. {examples}"
@@ -145,7 +146,8 @@ def numeric_column(
 
 
 def _examples(values: pd.Series, n: int = 5) -> str:
-    return ", ".join(f"{i!s}: {v!r}" for i, v in values.head(n).items())
+    head = values.head(n)
+    return ", ".join(f"{i}: {v!r}" for i, v in zip(shown_ids(head.index), head))
 
 
 def time_unit_days(data: pd.DataFrame, time_unit: str | None, who: str) -> float:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import DataError, ParamsError
+from workbench.privacy import shown_ids
 
 #: Summary columns averaged per tier when present (in this order).
 PROFILE_MEANS = ("since_last", "recency", "frequency", "monetary_value", "revenue", "T")
@@ -35,7 +36,7 @@ def profile(
     missing = labels.index.difference(data.index)
     if len(missing):
         raise DataError(
-            f"profile: {len(missing)} labelled customers are not in the summary index; e.g. {list(missing[:5])}"
+            f"profile: {len(missing)} labelled customers are not in the summary index; e.g. {shown_ids(missing[:5])}"
         )
     data = data.loc[labels.index]
     tiers = labels.cat.categories
