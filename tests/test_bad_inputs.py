@@ -8,6 +8,7 @@ Row numbers are data rows counted from 1 after the header.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ HEADER = "customer_id,timestamp,amount"
 def write(tmp: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     path = tmp / name
     path.write_bytes(text.encode(encoding))
+    return path
+
+
+def fifo(path: Path) -> Path:
+    os.mkfifo(path)
     return path
 
 
@@ -142,7 +148,9 @@ REJECTED: list[Any] = [
     pytest.param(lambda p: (excel(p, TWO_SHEETS), {}), DataError, ["2 sheets", r"\['notes', 'orders'\]", "sheet="], id="excel-two-sheets-no-sheet"),
     pytest.param(lambda p: (excel(p, TWO_SHEETS), {"sheet": "Orders2"}), DataError, ["no sheet 'Orders2'", "notes"], id="excel-unknown-sheet"),
     pytest.param(lambda p: (p / "nope.csv", {}), DataError, ["nope.csv", "not found"], id="nonexistent-path"),
-    pytest.param(lambda p: (p, {}), DataError, ["is a directory"], id="directory"),
+    pytest.param(lambda p: (p, {}), DataError, ["is a folder, expected a data file"], id="directory"),
+    pytest.param(lambda p: (fifo(p / "tx.csv"), {}), DataError, [r"tx.csv: is a named pipe \(FIFO\)"], id="fifo-does-not-hang"),
+    pytest.param(lambda p: (Path("/dev/zero"), {}), DataError, ["zero: is a device, expected a data file"], id="dev-zero-does-not-hang"),
     pytest.param(lambda p: (write(p, "tx.json", "[]"), {}), DataError, ["unsupported file type '.json'", ".parquet"], id="unsupported-extension"),
     pytest.param(lambda p: (write(p, "tx.xls", "x"), {}), DataError, ["'.xls'", "save it as .xlsx"], id="legacy-xls"),
     pytest.param(lambda p: ([1, 2], {}), DataError, ["got list"], id="not-a-source"),

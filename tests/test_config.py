@@ -97,6 +97,53 @@ def test_unreadable_params_files_are_clear_errors(tmp_path, text, fragment):
         load_params(gbk)
 
 
+BOMB = """title: x
+data:
+  options:
+    a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+    f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+    g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+    h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+"""
+
+
+def test_a_yaml_bomb_is_refused_before_it_expands(tmp_path):
+    """Nested aliases (9**8 = 43M strings once expanded) are refused while reading, naming the
+    file; the same text through plain yaml.safe_load builds a shared structure that then
+    exhausts memory when dumped."""
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB)
+    with pytest.raises(ParamsError, match=r"bomb.yaml: the document expands to more than 20,000 values .*line 8"):
+        load_params(path)
+    with pytest.raises(ParamsError, match="expands to more than"):
+        parse_override("title=" + "[" + ", ".join(["&x [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"] + ["*x"] * 3000) + "]")
+
+
+def test_a_few_aliases_are_fine(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text("title: &t Tiers\nnotebooks: [00_data_quality]\ndata:\n  options: {date_format: &f '%Y-%m-%d'}\n")
+    assert load_params(path).title == "Tiers"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("title: a\nlanguage: en\ntitle: b\n", r"key 'title' appears twice in one mapping \(lines 1 and 3\)"),
+        ("title: a\ndata:\n  n_customers: 5\n  seed: 1\n  n_customers: 6\n", r"key 'n_customers' .*lines 3 and 5"),
+        ("data: {seed: 1, seed: 2}\n", r"key 'seed' appears twice"),
+    ],
+)
+def test_a_key_given_twice_is_an_error_not_last_one_wins(tmp_path, text, fragment):
+    path = tmp_path / "dup.yaml"
+    path.write_text(text)
+    with pytest.raises(ParamsError, match=fragment):
+        load_params(path)
+
+
 def test_an_impossible_date_in_an_override_names_the_key():
     with pytest.raises(ParamsError, match="observation_end"):
         load_params("default.yaml", dict([parse_override("observation_end=1998-02-30")]))

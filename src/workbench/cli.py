@@ -63,7 +63,7 @@ def run(
         paths = [resolve_notebook(name) for name in names]  # every name checked before anything runs
         results = [run_notebook(path, params, overrides, reports=reports) for path in paths]
     except WorkbenchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     for result in results:
         style = "green" if result.ok else "red"
@@ -117,7 +117,7 @@ def show_params(
     try:
         resolved = load_params(params, dict(parse_override(item) for item in set_ or []))
     except WorkbenchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     table = Table("key", "value", "meaning", title=f"params ({resolved.digest()})")
     for name, field in Params.model_fields.items():

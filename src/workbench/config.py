@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workbench.data.options import LoaderOptions
 from workbench.errors import ParamsError
 from workbench.segment.schema import TiersConfig, params_error
 
@@ -66,8 +67,10 @@ class DataParams(_Strict):
         default_factory=dict, description="contract name -> column name in the file, e.g. {customer_id: 客户编号}"
     )
     customer_columns: dict[str, str] = Field(default_factory=dict, description="same, for the attributes file")
-    options: dict[str, Any] = Field(
-        default_factory=dict, description="loader options (encoding, sheet, date_format, returns policy, ...)"
+    options: LoaderOptions = Field(
+        default_factory=LoaderOptions,
+        description="loader options: returns, duplicates, date_format, dayfirst, decimal, encoding, sheet, ... "
+        "(workbench.data.options.LoaderOptions)",
     )
     n_customers: int = Field(5000, gt=0, description="size of a synthetic data set")
     seed: int = Field(20261124, description="seed of a synthetic data set")
@@ -179,14 +182,80 @@ def resolve_params_path(path: str | Path) -> Path:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = load_yaml_text(path.read_text(encoding="utf-8"), path.name) or {}
     except UnicodeDecodeError:
         raise ParamsError(f"{path.name}: not UTF-8 text; save the params file as UTF-8") from None
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 1998-13-45
-        raise ParamsError(f"{path.name}: not valid YAML: {exc}") from None
     if not isinstance(content, dict):
         raise ParamsError(f"{path.name}: the top level must be a mapping of keys to values")
     return content
+
+
+#: Most YAML nodes a params document may expand to once aliases are followed (a scenario has a few
+#: hundred): nested anchors (a "billion laughs" file) are refused before anything is built.
+MAX_YAML_NODES = 20_000
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    """YAML as Python values (safe types only). A key repeated in one mapping is an error naming the
+    key and both lines; aliases that would expand beyond :data:`MAX_YAML_NODES` nodes are refused."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_node(node, source)
+        return loader.construct_document(node)
+    except ParamsError:
+        raise
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 1998-13-45
+        raise ParamsError(f"{source}: not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_node(root: yaml.Node, source: str) -> None:
+    """Duplicate keys, and the size of the document with every alias expanded (memoised, so the
+    check itself stays linear in the text)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[id(node)] = 1
+            continue
+        if not children_done:
+            if isinstance(node, yaml.MappingNode):
+                _check_duplicate_keys(node, source)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        size = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if size > MAX_YAML_NODES:
+            raise ParamsError(
+                f"{source}: the document expands to more than {MAX_YAML_NODES:,} values through anchors and "
+                f"aliases (line {node.start_mark.line + 1}); write the values out instead of nesting aliases"
+            )
+        sizes[id(node)] = size
+
+
+def _check_duplicate_keys(node: yaml.MappingNode, source: str) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key.start_mark.line + 1
+        if (key.tag, key.value) in seen:
+            raise ParamsError(
+                f"{source}: key {key.value!r} appears twice in one mapping (lines {seen[key.tag, key.value]} and {line}); "
+                "keep one (a later one would silently win)"
+            )
+        seen[key.tag, key.value] = line
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -195,9 +264,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not sep or not key.strip():
         raise ParamsError(f"--set {text!r}: expected key=value, e.g. --set time_unit=D")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except (yaml.YAMLError, ValueError):  # left as text: the schema then names the key
-        value = raw
+        value = load_yaml_text(raw, f"--set {key.strip()}") if raw.strip() else ""
+    except ParamsError as exc:
+        if "not valid YAML" not in str(exc):
+            raise
+        value = raw  # left as text: the schema then names the key
     return key.strip(), value
 
 

@@ -15,11 +15,14 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
+
+from workbench.errors import DataError
 
 
 @contextlib.contextmanager
@@ -122,3 +125,22 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     """A spreadsheet-bound CSV: formula cells neutralised, UTF-8 with BOM, written atomically."""
     safe = neutralise_formulas(frame)
     return write_with(path, lambda tmp: safe.to_csv(tmp, index=index, encoding="utf-8-sig"))
+
+
+def regular_file(path: str | Path, name: str | None = None) -> Path:
+    """``path`` if it is a regular file; a DataError naming what it is otherwise (missing, a
+    folder, a FIFO, a device such as /dev/zero), checked without opening it, so nothing hangs."""
+    path = Path(path)
+    name = name or path.name
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"{name}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return path
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a regular file")
+    raise DataError(f"{name}: is {kind}, expected a data file (CSV/TSV/TXT, Parquet or Excel)")

@@ -31,6 +31,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
+from workbench.data.options import CHOICES
 from workbench.errors import DataError, ParamsError
 from workbench.privacy import shown_records
 
@@ -49,15 +50,7 @@ N_EXAMPLES = 5
 _ARROW = "string[pyarrow]"
 _NA_MAX = max(map(len, NA_TOKENS))
 
-_CHOICES = {
-    "returns": ("net_order", "net_customer_day", "drop", "keep", "error"),
-    "zero_amounts": ("keep", "drop"),
-    "duplicates": ("drop_exact", "keep"),
-    "outliers": ("flag", "drop", "keep"),
-    "missing": ("drop", "error"),
-    "invalid": ("error", "drop"),
-    "decimal": (None, ".", ","),
-}
+_CHOICES = CHOICES
 
 
 @contextmanager

@@ -36,6 +36,7 @@ from workbench.data.clean import (
     integer_if_whole,
 )
 from workbench.errors import DataError, ParamsError
+from workbench.files import regular_file
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -368,10 +369,7 @@ def read_source(
         raise DataError(f"source must be a file path, a pandas DataFrame or an ibis Table, got {type(source).__name__}")
     path = Path(source)
     name = source_name or path.name
-    if not path.exists():
-        raise DataError(f"{name}: file not found ({path})")
-    if path.is_dir():
-        raise DataError(f"{name}: is a directory, expected a file")
+    regular_file(path, name)  # a folder, FIFO or device is an error before anything is opened
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return _read_text(path, name, header=header, encoding=encoding, delimiter=delimiter)

@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,17 +16,19 @@ import pandas as pd
 
 from workbench.config import DataParams, project_root
 from workbench.data.datasets import cdnow_path
-from workbench.errors import DataError, ParamsError
+from workbench.errors import DataError
+from workbench.files import regular_file
 
 
 def resolve_path(path: str) -> Path:
-    """A data path as given, or relative to the project folder; a clear error when missing."""
+    """A data path as given, or relative to the project folder; a clear error when it is missing
+    or not a regular file (a folder, a FIFO or a device would hang or mislead the reader)."""
     candidate = Path(path)
-    if not candidate.is_absolute() and not candidate.exists():
+    if not candidate.is_absolute() and not os.path.lexists(candidate):
         candidate = project_root() / candidate
-    if not candidate.exists():
+    if not os.path.lexists(candidate):
         raise DataError(f"data file not found: {path} (paths are relative to the project folder)")
-    return candidate
+    return regular_file(candidate, path)
 
 
 def input_files(data: DataParams) -> list[Path]:
@@ -43,19 +45,41 @@ def input_files(data: DataParams) -> list[Path]:
     return files
 
 
+#: Files up to this size are hashed whole; larger ones by their size and sampled blocks.
+FULL_HASH_BYTES = 256 << 20
+SAMPLE_BLOCKS, BLOCK_BYTES = 64, 1 << 20
+
+
 def fingerprint(data: DataParams) -> str:
-    """sha256 over the input files' bytes (and, for generated data, the generator's settings)."""
+    """sha256 over the input files' bytes (and, for generated data, the generator's settings).
+
+    The time it takes is bounded: a file larger than :data:`FULL_HASH_BYTES` is hashed by its
+    size and :data:`SAMPLE_BLOCKS` evenly spaced blocks, and the result is prefixed ``sampled:``.
+    """
     digest = hashlib.sha256()
+    sampled = False
     for path in input_files(data):
-        targets = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for target in targets:
-            with open(target, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+        sampled |= _hash_file(path, digest)
     if data.transactions.startswith("synthetic:"):
         settings = {"set": data.transactions, "n": data.n_customers, "seed": data.seed}
         digest.update(json.dumps(settings, sort_keys=True).encode())
-    return digest.hexdigest()
+    return ("sampled:" if sampled else "") + digest.hexdigest()
+
+
+def _hash_file(path: Path, digest) -> bool:
+    """Add ``path`` to ``digest``; True when only sampled blocks of it were read."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        if size <= FULL_HASH_BYTES:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+            return False
+        digest.update(f"size={size}".encode())
+        step = (size - BLOCK_BYTES) // (SAMPLE_BLOCKS - 1)
+        for i in range(SAMPLE_BLOCKS):
+            handle.seek(i * step)
+            digest.update(handle.read(BLOCK_BYTES))
+    return True
 
 
 #: How the bundled CDNOW files map onto the transactions contract (the sample has no header line).
@@ -81,7 +105,7 @@ def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
     """Load the scenario's data as named in ``params.data``, validated and cleaned (reported)."""
     from workbench.data.load import load_transactions
 
-    options = _loader_options(data.options)
+    options = data.options.loader_kwargs()
     family, _, name = data.transactions.partition(":")
     customers = None
     if family == "cdnow" and name:
@@ -101,16 +125,3 @@ def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
         customers = load_customers(resolve_path(data.customers), data.customer_columns or None)
     issues = loaded.log.drop(columns=["examples"], errors="ignore")
     return LoadedData(loaded.to_pandas(), customers, issues, loaded.source, loaded.n_input_rows)
-
-
-def _loader_options(options: dict) -> dict:
-    """``data.options`` checked against the loader's keyword arguments (errors name the key)."""
-    from workbench.data.load import load_transactions
-
-    allowed = {
-        name for name, p in inspect.signature(load_transactions).parameters.items() if p.kind is p.KEYWORD_ONLY
-    } - {"observation_end"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise ParamsError(f"data.options.{unknown[0]}: unknown loader option (allowed: {', '.join(sorted(allowed))})")
-    return dict(options)

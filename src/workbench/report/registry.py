@@ -63,6 +63,41 @@ def create_run_dir(reports: Path, notebook: str) -> tuple[str, Path]:
         return run_id, path
 
 
+#: A lock file each run folder holds while its runner lives (an advisory ``flock``, released by the
+#: operating system when the process ends, however it ends).
+RUN_LOCK = ".running"
+RUNNING, INTERRUPTED = "running", "interrupted"
+
+
+@contextmanager
+def holding_run(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir``'s run lock for the block: the run is alive while the lock is held."""
+    try:
+        with open(run_dir / RUN_LOCK, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        (run_dir / RUN_LOCK).unlink(missing_ok=True)
+
+
+def runner_alive(run_dir: Path) -> bool:
+    """True while a runner holds the run's lock (a run marked running whose lock is free was killed)."""
+    try:
+        handle = open(run_dir / RUN_LOCK, "r")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def write_json_atomic(path: Path, content: Any) -> None:
     """Write JSON via a temporary file and rename, so readers never see half a file."""
     write_text_atomic(path, json.dumps(content, indent=2, ensure_ascii=False, default=str))
@@ -89,7 +124,12 @@ class RunRecord:
 
     @property
     def status(self) -> str:
-        return self.manifest.get("status", "unknown")
+        """The manifest's status, except that a run still marked running whose runner has gone
+        (killed, crashed, machine restarted) is ``interrupted``."""
+        status = self.manifest.get("status", "unknown")
+        if status == RUNNING and not runner_alive(self.path):
+            return INTERRUPTED
+        return status
 
 
 def list_runs(reports: Path) -> list[RunRecord]:
@@ -119,6 +159,9 @@ def rebuild_index(reports: Path) -> Path:
     """Rewrite ``index.html`` and every notebook's ``latest.html`` from the manifests."""
     with _locked(reports):
         runs = list_runs(reports)
+        for run in runs:
+            if run.status == INTERRUPTED and run.manifest.get("status") == RUNNING:
+                _mark_interrupted(run)
         latest: dict[str, RunRecord] = {}
         for run in runs:
             if run.status == "succeeded" and run.notebook not in latest:
@@ -128,6 +171,28 @@ def rebuild_index(reports: Path) -> Path:
             write_text_atomic(reports / notebook / LATEST, _redirect_page(target, notebook))
         write_text_atomic(reports / INDEX, _index_page(runs, latest))
     return reports / INDEX
+
+
+def _mark_interrupted(run: RunRecord) -> None:
+    """Record a run whose runner went away as interrupted (kept, never deleted). The manifest is
+    read again first: a runner writes its final manifest before it lets go of the lock."""
+    try:
+        manifest = json.loads((run.path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    if manifest.get("status") != RUNNING:
+        run.manifest.update(manifest)
+        return
+    run.manifest.update(manifest)
+    run.manifest["status"] = INTERRUPTED
+    run.manifest["error"] = run.manifest.get("error") or {
+        "cell": None, "cell_index": None, "name": "Interrupted",
+        "message": "the runner stopped before the run finished (killed, crashed or the machine restarted)",
+    }
+    try:
+        write_json_atomic(run.path / MANIFEST, run.manifest)
+    except OSError:  # a read-only or full reports folder: the index still shows it as interrupted
+        pass
 
 
 def _redirect_page(target: str, notebook: str) -> str:
@@ -144,7 +209,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-seri
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}
 th{background:#f4f4f4}.succeeded{color:#1a7f37}.failed{color:#cf222e;font-weight:600}
-.running{color:#9a6700}code{font-size:.85rem}
+.running{color:#9a6700}.interrupted{color:#9a6700;font-weight:600}code{font-size:.85rem}
 """
 
 

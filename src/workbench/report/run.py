@@ -26,9 +26,11 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError
 
 from workbench.config import Params, load_params, notebooks_dir, project_root, reports_dir, resolve_params_path
-from workbench.errors import WorkbenchError
+from workbench.errors import ReportError, WorkbenchError
 from workbench.report.record import collect_metrics
-from workbench.report.registry import MANIFEST, REPORT, create_run_dir, rebuild_index, write_json_atomic
+from workbench.report.registry import (
+    MANIFEST, REPORT, RUN_LOCK, create_run_dir, holding_run, rebuild_index, write_json_atomic, write_text_atomic,
+)
 from workbench.report.render import failure_page, render_html
 
 log = logging.getLogger("workbench.report")
@@ -103,18 +105,47 @@ def run_notebook(
     reports: Path | None = None,
     kernel_name: str | None = None,
 ) -> RunResult:
-    """Execute one notebook with a scenario and register the run (see the module docstring)."""
+    """Execute one notebook with a scenario and register the run (see the module docstring).
+
+    ``params.timeout_seconds`` limits the whole run, from the input fingerprint to the last cell.
+    A reports folder that cannot be written, or a disk that fills up, is a :class:`ReportError`
+    with a one-line reason; no partial report or export is left behind, and the run is recorded
+    as failed when its manifest can still be written.
+    """
+    started = time.monotonic()
     path = resolve_notebook(notebook)
     resolved = load_params(params, overrides)
+    deadline = started + resolved.timeout_seconds
     params_file = str(resolve_params_path(params)) if params is not None else None
-    reports = Path(reports) if reports is not None else reports_dir()
-    run_id, run_dir = create_run_dir(reports, path.stem)
+    # absolute once: the kernel works in notebooks/, so a relative folder would split the run
+    reports = Path(reports if reports is not None else reports_dir()).resolve()
+    try:
+        run_id, run_dir = create_run_dir(reports, path.stem)
+    except OSError as exc:
+        raise ReportError(f"cannot create a run folder in {reports}: {_reason(exc)}") from None
+    try:
+        with holding_run(run_dir):
+            manifest = _run(path, run_dir, run_id, resolved, params_file, overrides, kernel_name, started, deadline)
+    except OSError as exc:
+        raise ReportError(f"{path.stem}: the run in {run_dir} could not be recorded: {_reason(exc)}") from None
+    try:
+        rebuild_index(reports)
+    except OSError as exc:
+        raise ReportError(f"{path.stem}: the run finished ({manifest['status']}) but {reports / 'index.html'} "
+                          f"could not be written: {_reason(exc)}") from None
+    result = RunResult(path.stem, run_id, run_dir, manifest["status"], manifest)
+    log.debug(result.describe())
+    return result
+
+
+def _run(path: Path, run_dir: Path, run_id: str, resolved: Params, params_file: str | None,
+         overrides: Mapping[str, Any] | None, kernel_name: str | None, started: float, deadline: float) -> dict:
+    """Execute and record one run inside its folder; returns the final manifest."""
     manifest = _start_manifest(path.stem, run_id, resolved, params_file, overrides)
     write_json_atomic(run_dir / MANIFEST, manifest)
     output = run_dir / path.name
-    started = time.monotonic()
     with _run_log(run_dir / LOG):
-        error = _execute(path, output, resolved, params_file, kernel_name or pinned_kernel())
+        error = _execute(path, output, resolved, params_file, kernel_name or pinned_kernel(), deadline)
     manifest["ended"] = _now()
     manifest["duration_seconds"] = round(time.monotonic() - started, 3)
     manifest["status"] = "failed" if error else "succeeded"
@@ -122,7 +153,7 @@ def run_notebook(
     try:
         executed = _read_executed(output, path)
         manifest["metrics"] = collect_metrics(executed)
-        standard = {MANIFEST, REPORT, LOG, output.name}
+        standard = {MANIFEST, REPORT, LOG, output.name, RUN_LOCK}
         manifest["exports"] = sorted(
             p.name for p in run_dir.iterdir() if p.name not in standard and not p.name.startswith(".")
         )
@@ -131,15 +162,39 @@ def run_notebook(
         )
     except Exception as exc:  # the run is recorded as failed whatever broke after execution
         manifest["status"] = "failed"
-        manifest["error"] = error or {"cell": None, "cell_index": None, "name": type(exc).__name__,
-                                      "message": f"the report could not be rendered: {exc}"}
+        manifest["error"] = error or _error("RenderError", f"the report could not be rendered: {exc}")
         html = failure_page(resolved.title, manifest["error"])
-    (run_dir / REPORT).write_text(html, encoding="utf-8")
+    try:
+        write_text_atomic(run_dir / REPORT, html)
+    except OSError as exc:  # e.g. a full disk: no partial report.html is left (atomic write)
+        manifest["status"] = "failed"
+        problem = f"report.html could not be written: {_reason(exc)}"
+        first = manifest["error"]
+        manifest["error"] = {**first, "message": f"{first['message']}; {problem}"} if first else _error("OSError", problem)
+        _remove_partial(output)
+        write_json_atomic(run_dir / MANIFEST, manifest)
+        raise
     write_json_atomic(run_dir / MANIFEST, manifest)
-    rebuild_index(reports)
-    result = RunResult(path.stem, run_id, run_dir, manifest["status"], manifest)
-    log.debug(result.describe())
-    return result
+    return manifest
+
+
+def _error(name: str, message: str) -> dict:
+    return {"cell": None, "cell_index": None, "name": name, "message": message}
+
+
+def _reason(exc: OSError) -> str:
+    """One line for an operating-system error: 'No space left on device', 'Read-only file system'."""
+    return exc.strerror or str(exc)
+
+
+def _remove_partial(output: Path) -> None:
+    """Delete an executed notebook that was cut short while being written (unreadable JSON)."""
+    try:
+        nbformat.read(output, as_version=4)
+    except FileNotFoundError:
+        return
+    except Exception:
+        output.unlink(missing_ok=True)
 
 
 def run_many(
@@ -162,14 +217,18 @@ def pinned_kernel() -> str:
     return KERNEL_NAME if KERNEL_NAME in specs else "python3"
 
 
-def _execute(path: Path, output: Path, params: Params, params_file: str | None, kernel_name: str) -> dict | None:
+def _execute(
+    path: Path, output: Path, params: Params, params_file: str | None, kernel_name: str, deadline: float
+) -> dict | None:
     import papermill as pm
 
     parameters = params.model_dump(mode="json")
     parameters["output_dir"] = str(output.parent)
     if params_file:
         parameters["params_file"] = params_file
-    deadline = time.monotonic() + params.timeout_seconds
+    message = f"time limit of {params.timeout_seconds} s for the run exceeded (params.timeout_seconds)"
+    if time.monotonic() >= deadline:
+        return _error("Timeout", message)
     try:
         pm.execute_notebook(
             str(path),
@@ -180,16 +239,19 @@ def _execute(path: Path, output: Path, params: Params, params_file: str | None, 
             log_output=True,
             progress_bar=False,
             report_mode=False,
-            # the time limit is for the whole notebook: each cell gets what is left of it
+            start_timeout=int(max(1, min(60, deadline - time.monotonic()))),
+            # the time limit is for the whole run: each cell gets what is left of it
             timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),
         )
     except pm.PapermillExecutionError as exc:
         return {"cell": exc.exec_count, "cell_index": exc.cell_index, "name": exc.ename, "message": exc.evalue}
     except CellTimeoutError:
-        message = f"time limit of {params.timeout_seconds} s for the notebook exceeded (params.timeout_seconds)"
-        return {"cell": None, "cell_index": None, "name": "Timeout", "message": message}
+        return _error("Timeout", message)
+    except OSError as exc:  # the executed notebook could not be written (full disk): recorded, not raised
+        _remove_partial(output)
+        return _error("OSError", f"the executed notebook could not be written: {_reason(exc)}")
     except Exception as exc:  # kernel death, timeout, missing kernel: the run is still recorded
-        return {"cell": None, "cell_index": None, "name": type(exc).__name__, "message": str(exc)}
+        return _error(type(exc).__name__, str(exc))
     return None
 
 
