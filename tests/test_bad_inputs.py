@@ -93,7 +93,7 @@ REJECTED: list[Any] = [
         DataError, ["'金额'", "mapped from 'amount'", "金 额"], id="wrong-mapping",
     ),
     pytest.param(lambda p: (csv(p, "a,2020-01-01,1"), {"columns": {"revenue": "amount"}}), ParamsError, ["unknown key", "revenue"], id="unknown-mapping-key"),
-    pytest.param(lambda p: (csv(p, ",2020-01-01,1", " ,2020-01-02,2", "NA,2020-01-03,3"), {}), DataError, ["'customer_id'", "all 3 rows have an empty customer id"], id="all-ids-missing"),
+    pytest.param(lambda p: (csv(p, ",2020-01-01,1", " ,2020-01-02,2", '"",2020-01-03,3'), {}), DataError, ["'customer_id'", "all 3 rows have an empty customer id"], id="all-ids-missing"),
     pytest.param(
         lambda p: (csv(p, "a,2020-01-01,1", "b,1997-13-45,2", "c,2020-01-03,3"), {}),
         DataError, ["'timestamp'", r"1 row\(s\) with a date that cannot be read", r"row 2: '1997-13-45'", "date_format"], id="unparseable-date",
@@ -213,6 +213,11 @@ REJECTED: list[Any] = [
         DataError, ["no usable rows", "missing_amount 2"], id="all-amounts-missing",
     ),
     pytest.param(
+        lambda p: (csv(p, "a,2020-02-01,-1", "b,2020-03-01,-2", "b,2020-03-01,-2"), {}),
+        DataError, ["no usable rows left after cleaning 3 rows", r"removed by step: exact_duplicates 1, returns 2"],
+        id="all-amounts-negative-lists-what-each-step-removed",
+    ),
+    pytest.param(
         lambda p: (write(p, "tx.csv", "customer_id;timestamp;amount\na;2020-01-01;1\n"), {"delimiter": ","}),
         DataError, ["not found", "single column", "delimiter="], id="wrong-delimiter",
     ),
@@ -298,6 +303,30 @@ def check_missing_ids(tmp: Path) -> None:
     assert (row["rows"], row["action"]) == (2, "dropped")
     assert row["examples"].startswith("row 2: empty; row 4: empty")
     assert _ids(tx) == ["a", "b"]
+
+
+def check_ids_that_look_missing(tmp: Path) -> None:
+    """Ids are strings: NA, null, None and nan are customers; only empty cells are missing."""
+    tx = load_transactions(csv(tmp, "NA,2020-01-01,1", "null,2020-01-02,2", "None,2020-01-03,3", "nan,2020-01-04,4",
+                               ",2020-01-05,5"))
+    assert _ids(tx) == ["NA", "null", "None", "nan"]
+    assert step(tx, "missing_customer_id")["rows"] == 1
+
+
+def check_ids_that_look_missing_in_an_engine_table(tmp: Path) -> None:
+    frame = pd.DataFrame({"customer_id": ["NA", "null", "", "B"], "timestamp": ["2020-01-01"] * 4, "amount": [1.0] * 4})
+    tx = load_transactions(ibis.memtable(frame))
+    assert sorted(tx.to_pandas()["customer_id"]) == ["B", "NA", "null"]
+
+
+def check_ids_differing_by_spaces_are_merged_and_counted(tmp: Path) -> None:
+    tx = load_transactions(csv(tmp, "A1,2020-01-01,1", "A1 ,2020-01-02,2", "A1  ,2020-01-03,3", "B,2020-01-04,4"))
+    assert _ids(tx) == ["A1", "A1", "A1", "B"]
+    row = step(tx, "id_spaces")
+    assert (row["rows"], row["action"]) == (2, "stripped") and "2 id spelling(s) merged" in row["detail"]
+    frame = pd.DataFrame({"customer_id": ["A1", " A1", "B"], "timestamp": ["2020-01-01"] * 3, "amount": [1.0, 2.0, 3.0]})
+    lazy = load_transactions(ibis.memtable(frame))
+    assert step(lazy, "id_spaces")["rows"] == 1 and sorted(lazy.to_pandas()["customer_id"]) == ["A1", "A1", "B"]
 
 
 def check_nan_amounts(tmp: Path) -> None:
@@ -696,6 +725,9 @@ def check_ibis_text_columns(tmp: Path) -> None:
 
 CLEANED: list[Any] = [
     pytest.param(check_missing_ids, id="some-missing-ids"),
+    pytest.param(check_ids_that_look_missing, id="ids-NA-null-None-nan-are-ids"),
+    pytest.param(check_ids_that_look_missing_in_an_engine_table, id="ids-NA-null-in-engine-table"),
+    pytest.param(check_ids_differing_by_spaces_are_merged_and_counted, id="ids-differing-by-spaces"),
     pytest.param(check_nan_amounts, id="nan-amounts"),
     pytest.param(check_future_dates, id="future-dates-after-observation-end"),
     pytest.param(check_returns_net_order, id="negative-net-order"),

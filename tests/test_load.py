@@ -23,7 +23,7 @@ from workbench.data.load import Transactions, load_transactions, sniff_delimiter
 
 CDNOW_COLUMNS = {"customer_id": "customer_id", "timestamp": "date", "amount": "dollar_value", "quantity": "number_of_cds"}
 EXPECTED_STEPS = [
-    "read", "columns", "blank_rows", "missing_customer_id", "missing_timestamp", "out_of_range_timestamp", "invalid_timestamp", "date_format",
+    "read", "columns", "blank_rows", "missing_customer_id", "id_spaces", "missing_timestamp", "out_of_range_timestamp", "invalid_timestamp", "date_format",
     "timezone", "missing_amount", "invalid_amount", "amount_text", "invalid_quantity", "after_observation_end",
     "exact_duplicates", "order_lines", "order_conflicts", "returns", "zero_amounts", "outliers", "result",
 ]

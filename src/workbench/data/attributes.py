@@ -93,7 +93,7 @@ def load_customers(
     names = {label: name for name, label in mapping.items()}
     rows = pd.Series(range(1, len(frame) + 1), index=frame.index)
 
-    ids = parse_text(frame[mapping["customer_id"]]).values
+    ids = parse_text(frame[mapping["customer_id"]], is_id=True).values
     empty = ids.isna()
     if empty.all():
         raise log.error("customer_id", f"all {len(frame)} rows have an empty customer id")

@@ -33,7 +33,7 @@ import pandas as pd
 
 from workbench.data.options import CHOICES
 from workbench.errors import DataError, ParamsError
-from workbench.privacy import shown_records
+from workbench.privacy import shown_ids, shown_records
 
 #: Contract columns, in output order. The first three are required.
 REQUIRED = ("customer_id", "timestamp", "amount")
@@ -120,12 +120,24 @@ class CleaningLog:
         self.source = source
         self.labels = dict(labels or {})
         self.records: list[dict[str, Any]] = []
+        #: Rows each step took out of the data (dropped, or merged away), in step order.
+        self.removed: dict[str, int] = {}
 
-    def add(self, step: str, column: str, rows: int, action: str, detail: str = "", examples: str = "") -> None:
+    def add(self, step: str, column: str, rows: int, action: str, detail: str = "", examples: str = "",
+            removed: int | None = None) -> None:
+        """One log row; ``removed`` is how many rows the step took out (default: ``rows`` when
+        the action is ``dropped``, else none)."""
         action = action if rows or action in ("skipped", "none") else "none"
         self.records.append(
             {"step": step, "column": column, "rows": int(rows), "action": action, "detail": detail, "examples": examples}
         )
+        removed = int(rows) if removed is None and action == "dropped" else int(removed or 0)
+        if removed:
+            self.removed[step] = self.removed.get(step, 0) + removed
+
+    def removed_summary(self) -> str:
+        """``returns 3, exact_duplicates 2``: what each step took out (``nothing`` if none)."""
+        return ", ".join(f"{step} {n:,}" for step, n in self.removed.items()) or "nothing"
 
     def column_label(self, column: str) -> str:
         user = self.labels.get(column)
@@ -185,23 +197,31 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def cell_texts(s: pd.Series) -> pd.Series:
-    """Cells as stripped Arrow strings; empty cells and NA tokens (``NA``, ``null``, ...) as <NA>."""
+def cell_texts(s: pd.Series, na_tokens: bool = True) -> pd.Series:
+    """Cells as stripped Arrow strings; empty cells and (unless ``na_tokens=False``, as for ids)
+    NA tokens (``NA``, ``null``, ...) as <NA>."""
     if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         text = s.astype(_ARROW).str.strip()
     else:
         text = s.astype(object).map(_cell_text).astype(_ARROW).str.strip()
-    token = ((text.str.len() <= _NA_MAX) & text.str.lower().isin(NA_TOKENS)).fillna(False)
-    return text.mask(text.isna().to_numpy() | token.to_numpy(dtype=bool))
+    empty = text.isna().to_numpy() | (text.str.len() == 0).fillna(False).to_numpy(dtype=bool)
+    if na_tokens:
+        empty |= ((text.str.len() <= _NA_MAX) & text.str.lower().isin(NA_TOKENS)).fillna(False).to_numpy(dtype=bool)
+    return text.mask(empty)
 
 
 def _floats(values: pd.Series) -> pd.Series:
     return pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=values.index)
 
 
-def parse_text(s: pd.Series) -> Parsed:
-    """Ids and labels as stripped strings (object dtype): ``00001`` stays ``00001``, 7.0 becomes ``7``."""
-    text = cell_texts(s)
+#: Columns holding identifiers: any non-empty text is a value (``NA``, ``null``, ``None`` are ids too).
+ID_COLUMNS = ("customer_id", "order_id")
+
+
+def parse_text(s: pd.Series, is_id: bool = False) -> Parsed:
+    """Ids and labels as stripped strings (object dtype): ``00001`` stays ``00001``, 7.0 becomes ``7``.
+    For ids (``is_id``) only empty cells are missing; for labels NA tokens are missing too."""
+    text = cell_texts(s, na_tokens=not is_id)
     missing = pd.Series(text.isna().to_numpy(), index=s.index)
     values = pd.Series(text.astype(object).to_numpy(), index=s.index).where(~missing, None)
     return Parsed(values, missing, pd.Series(False, index=s.index))
@@ -521,6 +541,13 @@ def _parse_date_text(text: pd.Series, fmt: str | None, dayfirst: bool | None, ti
 # parsing stage, pandas
 
 
+def log_id_spaces(log: CleaningLog, padded: int, merged: int, examples: str = "") -> None:
+    """The ``id_spaces`` step: ids are compared without surrounding spaces (``' A1'`` is ``A1``)."""
+    detail = (f"{padded} rows had spaces around the customer id (removed); {merged} id spelling(s) merged "
+              "with an id that differs only by those spaces" if padded else "no spaces around customer ids")
+    log.add("id_spaces", "customer_id", padded, "stripped", detail, examples)
+
+
 def format_examples(rows: Any, values: Any) -> str:
     """``row 3: '1997-13-01'; row 9: 'abc'`` for the first few rows."""
     pairs = list(zip(list(rows)[:N_EXAMPLES], list(values)[:N_EXAMPLES]))
@@ -558,7 +585,7 @@ def parse_frame(
         elif name in ("amount", "quantity"):
             parsed[name] = parse_amounts(s, opts.decimal)
         else:
-            parsed[name] = parse_text(s)
+            parsed[name] = parse_text(s, is_id=name in ID_COLUMNS)
     rows = raw["_row"]
     keep = pd.Series(True, index=raw.index)
 
@@ -583,6 +610,11 @@ def parse_frame(
 
     drop_hint = "Fix the file, or pass {}='drop' to drop these rows (they are reported in the log)."
     screen(ids_missing, "missing_customer_id", "customer_id", opts.missing, "with an empty customer id", drop_hint.format("missing"))
+    raw_ids = cols["customer_id"][keep]
+    texts = raw_ids[raw_ids.map(lambda v: isinstance(v, str))].astype(str)
+    padded = texts != texts.str.strip()
+    merged = texts.nunique() - texts.str.strip().nunique()
+    log_id_spaces(log, int(padded.sum()), int(merged), format_examples(rows[padded[padded].index], shown_ids(texts[padded])))
     ts = parsed["timestamp"]
     screen(ts.missing, "missing_timestamp", "timestamp", opts.missing, "with an empty date", drop_hint.format("missing"))
     if ts.ambiguous is not None and (ts.ambiguous & keep).any():
@@ -682,7 +714,7 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     order. ``date_format`` and ``decimal=","`` apply to files and DataFrames only."""
     if opts.date_format not in (None, "%Y%m%d"):
         raise log.error("timestamp", "date_format is applied to files and DataFrames only; cast the column in the engine")
-    raw = {name: _ibis_cell(t[label]) for name, label in mapping.items()}
+    raw = {name: _ibis_cell(t[label], is_id=name in ID_COLUMNS) for name, label in mapping.items()}
     typed = t.mutate(_row=(ibis.row_number() + 1).cast("int64"), **{f"_raw_{k}": v for k, v in raw.items()})
     parsed: dict[str, ibis.Value] = {}
     notes: dict[str, str] = {}
@@ -700,6 +732,13 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
         raise log.error(None, "the table has no rows")
     if int(run(typed.filter(typed.customer_id.isnull()).count())) == n_total:
         raise log.error("customer_id", f"all {n_total} rows have an empty customer id")
+    source_id = t[mapping["customer_id"]]
+    if source_id.type().is_string():
+        spaced = run(t.aggregate(padded=(source_id != source_id.strip()).sum(),
+                                 spellings=source_id.nunique(), ids=source_id.strip().nunique())).iloc[0]
+        log_id_spaces(log, int(spaced["padded"] or 0), int(spaced["spellings"]) - int(spaced["ids"]))
+    else:
+        log_id_spaces(log, 0, 0)
 
     def screen(table: ibis.Table, column: str, kind: str, policy: str, what: str) -> ibis.Table:
         if kind == "missing":
@@ -740,12 +779,14 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     return typed.select("_row", *[c for c in (*REQUIRED, *OPTIONAL) if c in mapping])
 
 
-def _ibis_cell(col: ibis.Value) -> ibis.Value:
-    """A cell as the engine holds it; text stripped, with empty cells and NA tokens as null."""
+def _ibis_cell(col: ibis.Value, is_id: bool = False) -> ibis.Value:
+    """A cell as the engine holds it; text stripped, with empty cells (and, except in ids, NA
+    tokens) as null."""
     if not col.type().is_string():
         return col
     text = col.strip()
-    return ibis.ifelse(text.lower().isin(sorted(NA_TOKENS)), ibis.null("string"), text)
+    missing = text == "" if is_id else text.lower().isin(sorted(NA_TOKENS))
+    return ibis.ifelse(missing, ibis.null("string"), text)
 
 
 def _ibis_text(col: ibis.Value) -> ibis.Value:
@@ -978,6 +1019,7 @@ def _returns(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Tab
         f"{n} negative amounts netted within their {unit}: {int(stats['rows'])} rows became {groups}, "
         f"{kept_groups} with a positive net amount kept (earliest timestamp), {groups - kept_groups} with net <= 0 dropped",
         examples,
+        removed=int(stats["rows"]) - kept_groups,
     )
     return untouched.union(merged.filter(merged.amount > 0))
 

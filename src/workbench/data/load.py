@@ -232,8 +232,8 @@ def load_transactions(
     else:
         data, (n_rows, n_customers, lo, hi) = _clean_engine_table(raw.data, mapping, log, opts)
     if n_rows == 0:
-        dropped = [f"{r.step} {r.rows}" for r in log.to_frame().itertuples() if r.action == "dropped" and r.rows]
-        raise log.error(None, f"no usable rows left after cleaning {raw.n_rows} rows (dropped: {', '.join(dropped)})")
+        raise log.error(None, f"no usable rows left after cleaning {raw.n_rows} rows (removed by step: "
+                              f"{log.removed_summary()}); see the policies in load_transactions' documentation")
     lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
     log.add("result", "", n_rows, "none", f"{n_rows} rows, {n_customers} customers, dates {_day(lo)} to {_day(hi)}")
     return Transactions(
