@@ -150,3 +150,39 @@ def test_prose_follows_the_report_language(cdnow_reports):
     en_text, zh_text = (visible_text(p.read_text(encoding="utf-8")) for p in (en, zh))
     assert "The data at a glance" in en_text and "数据概览" not in en_text
     assert "数据概览" in zh_text and "The data at a glance" not in zh_text
+
+
+def test_one_unfittable_scheme_does_not_sink_the_rfm_report(tmp_path):
+    """Everyone bought once: the CLV scheme cannot be fitted (no repeat purchase), so it is shown
+    as 'not fitted: why' and every other scheme is fitted, shown and exported."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    days = pd.date_range("2024-01-01", periods=300, freq="D")
+    data = pd.DataFrame({"customer_id": [f"K{i:04d}" for i in range(300)], "timestamp": days.strftime("%Y-%m-%d"),
+                         "amount": [10.0 + i % 37 for i in range(300)]})
+    source = tmp_path / "once.csv"
+    data.to_csv(source, index=False)
+    result = CliRunner().invoke(app, ["run", "10_rfm_tiers", "-q", "--reports", str(tmp_path / "r"),
+                                      "--set", f"data.transactions={source}", "--set", "observation_end=null",
+                                      "--set", "calibration_end=null"])
+    assert result.exit_code == 0, result.output
+    (manifest_path,) = (tmp_path / "r").glob("10_rfm_tiers/*/manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["status"] == "succeeded"
+    assert "clv" not in manifest["metrics"]["schemes"] and "rfm" in manifest["metrics"]["schemes"]
+    assert manifest["exports"] == sorted(f"crm_{s}.csv" for s in manifest["metrics"]["schemes"])
+    text = visible_text((manifest_path.parent / "report.html").read_text(encoding="utf-8"))
+    assert "not fitted: " in text and "repeat purchase" in text
+
+
+@pytest.mark.parametrize("scenario", ["en", "zh", "b2b"])
+def test_no_report_shows_a_stderr_block_and_no_figure_asks_for_a_missing_font(cdnow_reports, scenario):
+    for report in cdnow_reports[scenario].glob("*/*/report.html"):
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in report.read_text(encoding="utf-8"), report.parent.parent.name
+        executed = nbformat.read(next(report.parent.glob("*.ipynb")), as_version=4)
+        stderr = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", [])
+                         if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        assert "findfont" not in stderr, report.parent.parent.name

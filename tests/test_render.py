@@ -70,3 +70,15 @@ def test_language_tagged_cells_appear_only_in_their_language():
     english, chinese = render_html(nb, title="T", language="en"), render_html(nb, title="T", language="zh")
     assert "PLAIN" in english and "ENGLISH" in english and "CHINESE" not in english
     assert "PLAIN" in chinese and "CHINESE-中文" in chinese and "ENGLISH" not in chinese
+
+
+def test_stderr_streams_stay_out_of_the_report():
+    """Warnings and logs (stderr) belong to run.log and the executed notebook, not to stakeholders."""
+    new = nbformat.v4
+    nb = new.new_notebook(cells=[new.new_code_cell("x()", outputs=[
+        new.new_output("stream", name="stderr", text="findfont: Failed to find font weight bold\n"),
+        new.new_output("stream", name="stdout", text="KEPT-OUTPUT\n"),
+    ])])
+    html = render_html(nb, title="T")
+    assert "KEPT-OUTPUT" in html
+    assert "findfont" not in html and 'data-mime-type="application/vnd.jupyter.stderr"' not in html

@@ -115,6 +115,11 @@ TEXT: dict[str, dict[str, str]] = {
     "action": {"en": "Action", "zh": "处理"},
     "detail": {"en": "Detail", "zh": "说明"},
     "rf_heatmap": {"en": "Customers by R and F score", "zh": "按R、F评分的客户分布"},
+    "clv_not_added": {"en": "Predicted CLV is not used by the schemes below: {reason}",
+                      "zh": "下列分级方案未使用预测终身价值：{reason}"},
+    "not_fitted": {"en": "not fitted: {reason}", "zh": "未能拟合：{reason}"},
+    "finding_not_fitted": {"en": "{schemes}: not fitted on these data (see the scheme's section for why).",
+                           "zh": "{schemes}：无法在这些数据上拟合（原因见该方案一节）。"},
 }
 
 

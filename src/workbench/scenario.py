@@ -103,7 +103,10 @@ class Scenario:
             (model,) = fit_transaction_models(summary, settings.models[:1]).values()
             spend = fit_spend_model(summary)
         except WorkbenchError as exc:
-            print(f"CLV not added to the summary: {exc}")
+            from workbench.i18n import text
+            from workbench.report.display import say
+
+            say("<i>{note}</i>", note=text("clv_not_added", self.language, reason=exc))
             return summary
         value = clv(model, spend, summary, settings.horizon_months, settings.discount_rate)
         return summary.assign(clv=value, p_alive=model.p_alive(summary))

@@ -21,11 +21,15 @@ def data_quality_findings(facts: pd.Series, issues: dict[str, int], top: float, 
 
 def tier_findings(overview: pd.DataFrame, customers: int, language: str = "en") -> list[str]:
     """How many schemes, and the top tier of the most and least concentrated schemes."""
-    ranked = overview.sort_values("top_revenue_share", ascending=False)
-    lines = [text("finding_schemes", language, n=len(overview), customers=customers)]
+    fitted = overview[overview["tiers"] > 0]
+    ranked = fitted.sort_values("top_revenue_share", ascending=False)
+    lines = [text("finding_schemes", language, n=len(fitted), customers=customers)]
     for _, row in pd.concat([ranked.head(1), ranked.tail(1)]).drop_duplicates("scheme").iterrows():
         lines.append(text("finding_top_tier", language, scheme=row["scheme"], tier=row["top_tier"],
                           customers=row["top_customer_share"], revenue=row["top_revenue_share"]))
+    unfitted = overview.loc[overview["tiers"] == 0, "scheme"]
+    if len(unfitted):
+        lines.append(text("finding_not_fitted", language, schemes=", ".join(unfitted)))
     return lines
 
 

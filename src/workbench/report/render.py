@@ -1,7 +1,8 @@
 """Executed notebook -> one self-contained HTML file for stakeholders.
 
 Code is hidden (except the cell that failed, so a failed report shows what broke), cells tagged
-``remove_cell`` / ``remove_input`` / ``remove_output`` are removed, metric outputs are dropped,
+``remove_cell`` / ``remove_input`` / ``remove_output`` are removed, metric outputs and stderr
+streams (warnings, logs: they stay in ``run.log``) are dropped,
 images stay embedded as data URIs, and no script, style or font is loaded from the network.
 """
 
@@ -79,12 +80,20 @@ def prepare_for_report(
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
             if REMOVE_OUTPUT in tags:
                 cell.outputs = []
-            cell.outputs = [out for out in cell.get("outputs", []) if METRIC_MIME not in out.get("data", {})]
+            cell.outputs = [out for out in cell.get("outputs", []) if _for_stakeholders(out)]
             if not failed and cell.metadata.get("transient", {}).get("remove_source") and not cell.outputs:
                 continue
         cells.append(cell)
     nb.cells = _summary_first(cells)
     return nb
+
+
+def _for_stakeholders(output: Mapping[str, Any]) -> bool:
+    """Outputs a report shows: not metrics, not stderr streams (warnings and logs stay in run.log
+    and the executed notebook)."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return False
+    return METRIC_MIME not in output.get("data", {})
 
 
 def _summary_first(cells: list) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from workbench.errors import ConvergenceError
 from workbench.i18n import text
 from workbench.playbook import playbook_table
 from workbench.plots.rfm import plot_segment_sizes
@@ -12,13 +13,36 @@ from workbench.report.display import escape, table
 from workbench.segment import Segmenter, profile
 
 
-def fit_schemes(segmenters: list[Segmenter], summary: pd.DataFrame) -> dict[str, pd.Series]:
-    """Fit every segmenter on ``summary``; tier labels per scheme name."""
-    return {seg.name: seg.fit_assign(summary) for seg in segmenters}
+class FittedSchemes(dict):
+    """Tier labels per fitted scheme (name -> Series, in the schemes' order), and
+    ``not_fitted``: name -> why a scheme could not be fitted on these data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.not_fitted: dict[str, str] = {}
+
+
+def fit_schemes(segmenters: list[Segmenter], summary: pd.DataFrame) -> FittedSchemes:
+    """Fit every segmenter on ``summary``. A scheme the data cannot support (a CLV model when
+    nobody bought twice, say) is kept in ``not_fitted`` with the reason, so one scheme never
+    sinks a report; other errors (bad params, bad data) still stop it."""
+    out = FittedSchemes()
+    for seg in segmenters:
+        try:
+            out[seg.name] = seg.fit_assign(summary)
+        except ConvergenceError as exc:
+            out.not_fitted[seg.name] = str(exc)
+    return out
+
+
+def not_fitted_text(reason: str, language: str = "en") -> str:
+    """The stakeholder's line for a scheme that could not be fitted."""
+    return text("not_fitted", language, reason=reason)
 
 
 def tier_overview(labels: dict[str, pd.Series], summary: pd.DataFrame, language: str = "en") -> pd.DataFrame:
-    """One row per scheme: number of tiers, the top tier's share of customers and of revenue."""
+    """One row per scheme: number of tiers, the top tier's share of customers and of revenue;
+    a scheme in ``labels.not_fitted`` gets a row saying it was not fitted, and why."""
     rows = []
     for name, tiers in labels.items():
         prof = profile(summary, tiers, extra_columns=[])
@@ -32,7 +56,21 @@ def tier_overview(labels: dict[str, pd.Series], summary: pd.DataFrame, language:
                 "top_revenue_share": float(top["revenue_share"]),
             }
         )
+    for name, reason in getattr(labels, "not_fitted", {}).items():
+        rows.append({"scheme": name, "tiers": 0, "top_tier": not_fitted_text(reason, language),
+                     "top_customer_share": float("nan"), "top_revenue_share": float("nan")})
     return pd.DataFrame(rows)
+
+
+def show_schemes(labels: FittedSchemes, summary: pd.DataFrame, tiers_config=None, *, language: str = "en",
+                 extra_columns=()) -> None:
+    """Every scheme's section (see :func:`show_scheme`), then a note for each scheme not fitted."""
+    from IPython.display import HTML, display
+
+    for name in labels:
+        show_scheme(labels[name], summary, tiers_config, language=language, extra_columns=extra_columns)
+    for name, reason in labels.not_fitted.items():
+        display(HTML(f"<h3>{escape(name)}</h3><p><i>{escape(not_fitted_text(reason, language))}</i></p>"))
 
 
 def show_scheme(
