@@ -186,3 +186,20 @@ def test_no_report_shows_a_stderr_block_and_no_figure_asks_for_a_missing_font(cd
         stderr = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", [])
                          if o.get("output_type") == "stream" and o.get("name") == "stderr")
         assert "findfont" not in stderr, report.parent.parent.name
+
+
+#: Four or more English words in a row: a sentence left untranslated.
+ENGLISH_RUN = r"[A-Za-z][A-Za-z'\-]*(?:[ ,;:()/]+[A-Za-z][A-Za-z'\-]*){3,}"
+
+
+@pytest.mark.parametrize("scenario", ["zh", "b2b"])
+def test_chinese_reports_carry_no_english_sentence(cdnow_reports, scenario):
+    """Every notebook in Chinese: prose, notes, table details and findings are Chinese (model
+    names, column codes and tier letters such as A/B/C/D may stay)."""
+    import re
+
+    reports = sorted(cdnow_reports[scenario].glob("*/*/report.html"))
+    assert {r.parent.parent.name for r in reports} == set(available_notebooks())
+    for report in reports:
+        runs = set(re.findall(ENGLISH_RUN, visible_text(report.read_text(encoding="utf-8")))) - {"A/B/C/D"}
+        assert not runs, f"{report.parent.parent.name}: {sorted(runs)[:5]}"

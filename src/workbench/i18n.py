@@ -117,6 +117,15 @@ TEXT: dict[str, dict[str, str]] = {
     "rf_heatmap": {"en": "Customers by R and F score", "zh": "按R、F评分的客户分布"},
     "clv_not_added": {"en": "Predicted CLV is not used by the schemes below: {reason}",
                       "zh": "下列分级方案未使用预测终身价值：{reason}"},
+    "no_attributes": {"en": "No customer attributes in this scenario.", "zh": "本场景没有客户属性数据。"},
+    "spend_correlation": {
+        "en": "Correlation of frequency and mean spend among repeat customers: {corr:.3f} (Gamma-Gamma assumes they are independent).",
+        "zh": "复购客户的购买频次与平均客单价的相关系数：{corr:.3f}（Gamma-Gamma 模型假设二者相互独立）。",
+    },
+    "best_model_used": {
+        "en": "The matrices and CLV below use {name}, the model with the lowest holdout error.",
+        "zh": "下面的矩阵和终身价值采用 {name}，即验证期误差最小的模型。",
+    },
     "not_fitted": {"en": "not fitted: {reason}", "zh": "未能拟合：{reason}"},
     "finding_not_fitted": {"en": "{schemes}: not fitted on these data (see the scheme's section for why).",
                            "zh": "{schemes}：无法在这些数据上拟合（原因见该方案一节）。"},

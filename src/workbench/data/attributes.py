@@ -206,8 +206,8 @@ def join_attributes(
     if len(summary) and len(attrs) and not have.any():
         raise log.error(
             "customer_id",
-            f"no customer id in common with the summary (summary ids like {list(summary.index[:3])}, attribute ids "
-            f"like {list(attrs.index[:3])}); check the id column and its format (leading zeros, numbers vs text)",
+            f"no customer id in common with the summary (summary ids like {shown_ids(summary.index[:3])}, attribute ids "
+            f"like {shown_ids(attrs.index[:3])}); check the id column and its format (leading zeros, numbers vs text)",
         )
     out = summary.join(attrs, how="left")
     if missing_label is not None:
@@ -232,4 +232,4 @@ def join_attributes(
 
 
 def _ids(index: pd.Index, limit: int = 5) -> str:
-    return ", ".join(repr(str(i)) for i in index[:limit])
+    return ", ".join(repr(i) for i in shown_ids(index[:limit]))

@@ -10,7 +10,9 @@ from workbench.i18n import text
 def data_quality_findings(facts: pd.Series, issues: dict[str, int], top: float, top_share: float, gini: float,
                           language: str = "en") -> list[str]:
     """Size and span of the data, what the checks found, revenue concentration."""
-    found = ", ".join(f"{rows:,} {step}" for step, rows in issues.items())
+    from workbench.data.quality import check_name
+
+    found = ", ".join(f"{rows:,} {check_name(step, language)}" for step, rows in issues.items())
     return [
         text("finding_span", language, rows_read=int(facts["rows_read"]), transactions=int(facts["transactions"]),
              customers=int(facts["customers"]), first=facts["first_date"], last=facts["last_date"]),
