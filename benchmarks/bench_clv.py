@@ -29,7 +29,7 @@ import pandas as pd
 
 from workbench.data.datasets import load_cdnow
 from workbench.data.synthetic import make_cdnow_like
-from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv
+from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv
 from workbench.summary import rfm_summary
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)  # lifetimes' NaN paths
@@ -117,7 +117,7 @@ def run(name: str, seed: int, skip_pareto: bool) -> list[dict]:
             return (
                 model.conditional_expected_purchases(52.0, summary),
                 model.p_alive(summary),
-                clv(model, gg, summary, horizon=12, discount_rate=0.01, discounting="lifetimes"),
+                predict_clv(model, gg, summary, horizon=12, discount_rate=0.01, discounting="lifetimes"),
             )
 
         def theirs():

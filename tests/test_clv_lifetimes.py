@@ -19,7 +19,7 @@ import pytest
 
 from tests.test_clv_data import cdnow_summary
 from workbench.models.bgbb import BetaGeoBetaBinom
-from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv
+from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv
 
 lifetimes = importlib.import_module("lifetimes")
 lifetimes_datasets = importlib.import_module("lifetimes.datasets")
@@ -168,7 +168,7 @@ def test_clv_lifetimes_mode_equals_lifetimes(pair):
     spend, spend_ref = gamma_gamma_pair()
     s, x, tx, T = master()
     s = s[s["frequency"] < 150]  # avoid lifetimes' NaN customer
-    mine = clv(ours, spend, s, horizon=12, discount_rate=0.01, discounting="lifetimes")
+    mine = predict_clv(ours, spend, s, horizon=12, discount_rate=0.01, discounting="lifetimes")
     theirs = spend_ref.customer_lifetime_value(
         ref, s["frequency"], s["recency"], s["T"], s["monetary_value"], time=12, discount_rate=0.01, freq="W"
     )

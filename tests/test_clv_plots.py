@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from tests.test_clv_data import cdnow_summary, cdnow_transactions  # noqa: E402
-from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv  # noqa: E402
+from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv  # noqa: E402
 from workbench.models.validation import conditional_expectations, tracking  # noqa: E402
 from workbench.plots.clv import (  # noqa: E402
     plot_clv_distribution,
@@ -73,7 +73,7 @@ def test_matrix_heatmaps(cls):
 
 def test_plot_clv_distribution(fitted):
     s, model = fitted
-    values = clv(model, GammaGamma().fit(s), s)
+    values = predict_clv(model, GammaGamma().fit(s), s)
     ax = plot_clv_distribution(values)
     counts = sum(p.get_height() for p in ax.patches)
     assert counts == len(values)

@@ -9,7 +9,7 @@ from scipy import integrate
 
 from tests.test_clv_data import cdnow_summary
 from workbench.errors import ParamsError
-from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv
+from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv
 
 PARETO = {"r": 0.5533, "alpha": 10.5778, "s": 0.6061, "beta": 11.6655}
 BG = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
@@ -48,7 +48,7 @@ def test_discrete_clv_is_the_documented_sum():
         / 1.01**k
         for k in range(1, 13)
     ) * spend.conditional_expected_spend(s)
-    got = clv(model, spend, s, horizon=12, discount_rate=0.01)
+    got = predict_clv(model, spend, s, horizon=12, discount_rate=0.01)
     np.testing.assert_allclose(got, by_hand, rtol=1e-12)
     assert got.name == "clv" and list(got.index) == list(s.index)
 
@@ -59,7 +59,7 @@ def test_continuous_clv_equals_the_integral_of_the_discounted_purchase_rate():
     r, alpha, s_, beta = PARETO.values()
     model, spend = fitted(ParetoNBD, PARETO), fitted(GammaGamma, GG)
     s = customers()
-    got = clv(model, spend, s, horizon=12, discount_rate=0.01, discounting="continuous")
+    got = predict_clv(model, spend, s, horizon=12, discount_rate=0.01, discounting="continuous")
     month = 365.25 / 12 / 7
     delta = np.log(1.01) / month
     alive = model.p_alive(s).to_numpy()
@@ -76,18 +76,18 @@ def test_without_discounting_every_mode_is_spend_times_expected_purchases(cls, p
     s = customers()
     undiscounted = spend.conditional_expected_spend(s) * model.conditional_expected_purchases(12 * 365.25 / 12 / 7, s)
     for mode in ("discrete", "continuous"):
-        np.testing.assert_allclose(clv(model, spend, s, 12, 0.0, discounting=mode), undiscounted, rtol=1e-10)
+        np.testing.assert_allclose(predict_clv(model, spend, s, 12, 0.0, discounting=mode), undiscounted, rtol=1e-10)
     lifetimes_like = spend.conditional_expected_spend(s) * model.conditional_expected_purchases(12 * 4.345, s)
-    np.testing.assert_allclose(clv(model, spend, s, 12, 0.0, discounting="lifetimes"), lifetimes_like, rtol=1e-10)
+    np.testing.assert_allclose(predict_clv(model, spend, s, 12, 0.0, discounting="lifetimes"), lifetimes_like, rtol=1e-10)
 
 
 def test_discounting_orders_the_modes():
     """End-of-period discounting charges more than continuous discounting; both less than none."""
     model, spend = fitted(ParetoNBD, PARETO), fitted(GammaGamma, GG)
     s = customers()
-    none = clv(model, spend, s, 12, 0.0)
-    end = clv(model, spend, s, 12, 0.02)
-    cont = clv(model, spend, s, 12, 0.02, discounting="continuous")
+    none = predict_clv(model, spend, s, 12, 0.0)
+    end = predict_clv(model, spend, s, 12, 0.02)
+    cont = predict_clv(model, spend, s, 12, 0.02, discounting="continuous")
     assert (end < cont).all() and (cont < none).all()
 
 
@@ -97,8 +97,8 @@ def test_clv_does_not_depend_on_the_time_unit():
     s_d = s_w.assign(recency=s_w["recency"] * 7, T=s_w["T"] * 7)
     s_d.attrs = dict(s_w.attrs, time_unit="D")
     spend = GammaGamma().fit(s_w)
-    weeks = clv(BetaGeo().fit(s_w), spend, s_w, 12, 0.01)
-    days = clv(BetaGeo().fit(s_d), spend, s_d, 12, 0.01)
+    weeks = predict_clv(BetaGeo().fit(s_w), spend, s_w, 12, 0.01)
+    days = predict_clv(BetaGeo().fit(s_d), spend, s_d, 12, 0.01)
     np.testing.assert_allclose(days, weeks, rtol=1e-5)
 
 
@@ -106,8 +106,8 @@ def test_period_in_days_and_time_unit_argument():
     model, spend = fitted(BetaGeo, BG), fitted(GammaGamma, GG)
     s = customers()
     s.attrs = {}
-    a = clv(model, spend, s, 4, 0.03, period="Q", time_unit="W")
-    b = clv(model, spend, s, 4, 0.03, period=365.25 / 4, time_unit="W")
+    a = predict_clv(model, spend, s, 4, 0.03, period="Q", time_unit="W")
+    b = predict_clv(model, spend, s, 4, 0.03, period=365.25 / 4, time_unit="W")
     np.testing.assert_allclose(a, b)
 
 
@@ -127,11 +127,11 @@ def test_bad_clv_arguments_name_the_parameter(kwargs, match):
     model, spend = fitted(BetaGeo, BG), fitted(GammaGamma, GG)
     args = {"horizon": 12, "discount_rate": 0.01} | kwargs
     with pytest.raises(ParamsError, match=match):
-        clv(model, spend, customers(), **args)
+        predict_clv(model, spend, customers(), **args)
 
 
 def test_missing_time_unit_is_an_error():
     s = customers()
     s.attrs = {}
     with pytest.raises(ParamsError, match="time_unit"):
-        clv(fitted(BetaGeo, BG), fitted(GammaGamma, GG), s)
+        predict_clv(fitted(BetaGeo, BG), fitted(GammaGamma, GG), s)

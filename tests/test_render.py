@@ -6,7 +6,7 @@ import re
 
 import nbformat
 
-from workbench.report.record import METRIC_MIME
+from workbench.report.metrics import METRIC_MIME
 from workbench.report.render import render_html
 
 

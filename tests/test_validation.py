@@ -167,3 +167,40 @@ def test_validation_input_errors():
         clv_ranking(pd.Series([1.0], index=["a"]), pd.Series([1.0], index=["b"]))
     with pytest.raises(ParamsError, match="time_unit"):
         tracking(LinearModel(), tiny_log(), time_unit="M")
+
+
+def test_a_constant_prediction_has_no_correlation_and_tables_show_a_dash():
+    """The population rate with one holdout length for all is a constant: its correlation is
+    undefined (shown as '—'), not the -4.5e-17 floating noise np.std let through."""
+    from workbench.report.display import fmt
+
+    n = 600
+    rng = np.random.default_rng(3)
+    summary = pd.DataFrame({"frequency": rng.poisson(1.3, n).astype(float), "T": np.full(n, 39.0 + 1 / 7),
+                            "frequency_holdout": rng.poisson(1.0, n).astype(float),
+                            "duration_holdout": np.full(n, 207 + 1 / 7)})
+    errors = holdout_errors(LinearModel(), summary)
+    population = errors.loc["population rate"]
+    assert np.ptp(np.full(n, summary["frequency"].sum() / summary["T"].sum()) * summary["duration_holdout"]) == 0
+    assert np.isnan(population["correlation"]) and fmt(population["correlation"]) == "—"
+    assert np.isfinite(errors.loc["individual rate", "correlation"])
+
+
+def test_counts_in_the_clv_ranking_stay_whole_numbers():
+    from workbench.models.selection import clv_holdout_ranking
+    from workbench.report.display import fmt
+
+    summary = cdnow_summary("sample")
+    models = {"BG/NBD": BetaGeo().fit(summary)}
+    from workbench.models.clv import GammaGamma
+
+    spend = GammaGamma().fit(summary[summary["frequency"] > 0])
+    ranking = clv_holdout_ranking(models, spend, summary, 12, 0.01)
+    assert ranking["customers"].dtype == np.int64 and fmt(ranking.loc["BG/NBD", "customers"]) == "2,357"
+
+
+def test_time_spans_read_as_people_say_them():
+    from workbench.plots.clv import time_span
+
+    assert time_span(207 + 1 / 7, "W") == "207 weeks" and time_span(207 + 1 / 7, "W", "zh") == "207 周"
+    assert time_span(3.5, "D") == "3.5 days" and time_span(2.0, None) == "2 time units"

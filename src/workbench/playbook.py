@@ -25,7 +25,7 @@ from workbench.files import write_csv, write_with
 from workbench.privacy import pseudonymise as keyed_pseudonyms
 from workbench.privacy import shown_ids
 from workbench.segment.base import LANGUAGES, Segmenter
-from workbench.segment.profile import profile
+from workbench.segment.profiles import profile
 from workbench.segment.schema import POSITIONS, PlaybookEntry, TiersConfig, params_error
 
 PLAYBOOK_COLUMNS = PlaybookEntry.FIELDS

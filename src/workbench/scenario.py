@@ -95,7 +95,7 @@ class Scenario:
         from the first of ``params.clv.models`` with Gamma-Gamma spend, for tier schemes that use
         a model's potential; unchanged (with a note) when the models cannot be fitted."""
         from workbench.errors import WorkbenchError
-        from workbench.models.clv import clv
+        from workbench.models.clv import predict_clv
         from workbench.models.selection import fit_spend_model, fit_transaction_models
 
         settings = self.params.clv
@@ -108,7 +108,7 @@ class Scenario:
 
             say("<i>{note}</i>", note=text("clv_not_added", self.language, reason=exc))
             return summary
-        value = clv(model, spend, summary, settings.horizon_months, settings.discount_rate)
+        value = predict_clv(model, spend, summary, settings.horizon_months, settings.discount_rate)
         return summary.assign(clv=value, p_alive=model.p_alive(summary))
 
     def segmenters(self) -> list:

@@ -39,9 +39,9 @@ from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1, log1p
 from workbench.errors import ConvergenceError, DataError, ParamsError, StatisticalWarning
 from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
 
-__all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "clv", "PERIOD_DAYS"]
+__all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "predict_clv", "PERIOD_DAYS"]
 
-#: Length in days of the discounting periods accepted by :func:`clv` (a month is 365.25/12 days).
+#: Length in days of the discounting periods accepted by :func:`predict_clv` (a month is 365.25/12 days).
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Q": 365.25 / 4, "Y": 365.25}
 #: Days per summary time unit ("W" is days / 7, the BTYD papers' convention).
 UNIT_DAYS = {"D": 1.0, "W": 7.0}
@@ -657,7 +657,7 @@ def _weighted_corr(a, b, w) -> float:
 # --------------------------------------------------------------------------------------------
 # customer lifetime value
 # --------------------------------------------------------------------------------------------
-def clv(
+def predict_clv(
     transaction_model: _TransactionModel,
     spend_model: GammaGamma,
     summary: pd.DataFrame,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from workbench.errors import ParamsError
-from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, clv
+from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv
 from workbench.models.validation import clv_ranking, holdout_errors
 
 TRANSACTION_MODELS = {"bgnbd": ("BG/NBD", BetaGeo), "paretonbd": ("Pareto/NBD", ParetoNBD)}
@@ -54,7 +54,8 @@ def best_model(models: dict, comparison: pd.DataFrame, criterion: str = "MAE") -
 def clv_holdout_ranking(models: dict, spend: GammaGamma, summary: pd.DataFrame, horizon_months: int,
                         discount_rate: float) -> pd.DataFrame:
     """How each model's predicted CLV ranks customers by their holdout revenue (Gini, top decile)."""
-    return pd.DataFrame(
-        {name: clv_ranking(clv(model, spend, summary, horizon_months, discount_rate), summary["revenue_holdout"])
+    table = pd.DataFrame(
+        {name: clv_ranking(predict_clv(model, spend, summary, horizon_months, discount_rate), summary["revenue_holdout"])
          for name, model in models.items()}
     ).T
+    return table.astype({"customers": "int64"})

@@ -168,7 +168,9 @@ def holdout_errors(model, summary: pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for name, pred in predictions.items():
         err = pred - actual
-        corr = np.corrcoef(pred, actual)[0, 1] if np.std(pred) > 0 and np.std(actual) > 0 else np.nan
+        # np.ptp, not np.std: the std of equal floats can come out as 1e-17 and give a
+        # meaningless correlation for a constant prediction (the population rate)
+        corr = np.corrcoef(pred, actual)[0, 1] if np.ptp(pred) > 0 and np.ptp(actual) > 0 else np.nan
         rows[name] = {
             "MAE": np.mean(np.abs(err)),
             "RMSE": np.sqrt(np.mean(err**2)),
@@ -231,7 +233,7 @@ def clv_ranking(predicted: pd.Series, holdout_revenue: pd.Series, top: float = 0
     top_share = by_model[:k].sum() / total if total != 0 else np.nan
     return pd.Series(
         {
-            "customers": float(len(r)),
+            "customers": len(r),
             "gini": gini,
             "gini_perfect": perfect,
             "normalized_gini": gini / perfect if perfect != 0 else np.nan,

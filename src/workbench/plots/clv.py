@@ -104,12 +104,21 @@ def plot_expected_purchases_matrix(
     ax: Axes | None = None,
     *,
     language: str = "en",
+    time_unit: str | None = None,
 ) -> Axes:
-    """Heatmap of expected purchases in the next ``t`` by frequency and recency (age ``T``)."""
+    """Heatmap of expected purchases in the next ``t`` by frequency and recency (age ``T``);
+    ``time_unit`` (``"D"``/``"W"``) names the span in the title ("next 207 weeks")."""
     ax = ax or plt.subplots(figsize=(6, 5))[1]
     matrix = model.expected_purchases_matrix(t, T=T, max_frequency=max_frequency)
-    title = text("expected_purchases_next", language, t=t)
+    title = text("expected_purchases_next", language, span=time_span(t, time_unit, language))
     return _heatmap(matrix, ax, title, text("expected_purchases", language), language)
+
+
+def time_span(t: float, time_unit: str | None, language: str = "en") -> str:
+    """``207 weeks`` / ``207 周``: a length of time as people say it (whole units from 10 up)."""
+    amount = f"{t:.0f}" if abs(t) >= 10 or float(t).is_integer() else f"{t:.1f}"
+    unit = {"W": "weeks", "D": "days"}.get(time_unit or "", "time_units")
+    return f"{amount} {text(unit, language)}"
 
 
 def plot_clv_distribution(

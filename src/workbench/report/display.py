@@ -51,22 +51,26 @@ def say(template: str, **values: object) -> None:
     display(HTML("<p>" + template.format(**{k: escape(v) for k, v in values.items()}) + "</p>"))
 
 
+#: How a table shows a value that does not exist (a correlation of a constant, a mean of nobody).
+NOT_AVAILABLE = "—"
+
+
 def fmt(value: object) -> object:
-    """Numbers as people read them: 69,659, 2,500,315.63, 0.2426; other values unchanged."""
+    """Numbers as people read them: 69,659, 2,500,315.63, 0.2426, ``—`` for NaN; other values unchanged."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, np.integer)):
         return f"{value:,}"
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
-            return ""
+            return NOT_AVAILABLE
         return f"{value:,.2f}" if abs(value) >= 100 or value == 0 else f"{value:.4g}"
     return value
 
 
 def percent(value: object) -> object:
     """A share as a percentage: 0.2531 -> 25.3%."""
-    return "" if value is None or pd.isna(value) else f"{float(value):.1%}"
+    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{float(value):.1%}"
 
 
 _TABLE_STYLE = (
@@ -90,7 +94,7 @@ def table(
         shown[name] = shown[name].map(percent if is_share else fmt)
     if language:
         shown = shown.rename(columns=lambda name: text(str(name), language))
-    styled = shown.to_html(escape=True, index=index, border=0, classes="wb-table", na_rep="")
+    styled = shown.to_html(escape=True, index=index, border=0, classes="wb-table", na_rep=NOT_AVAILABLE)
     cap = f"<p><b>{escape(caption)}</b></p>" if caption else ""
     display(HTML(f"{_TABLE_STYLE}{cap}<div class='wb-scroll'>{styled}</div>"))
 

@@ -17,7 +17,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
-from workbench.report.record import METRIC_MIME
+from workbench.report.metrics import METRIC_MIME
 
 #: Tags an analyst can put on cells to shape the report.
 REMOVE_CELL, REMOVE_INPUT, REMOVE_OUTPUT = "remove_cell", "remove_input", "remove_output"

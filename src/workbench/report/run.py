@@ -27,7 +27,7 @@ from nbclient.exceptions import CellTimeoutError
 
 from workbench.config import Params, load_params, notebooks_dir, project_root, reports_dir, resolve_params_path
 from workbench.errors import ReportError, WorkbenchError
-from workbench.report.record import collect_metrics
+from workbench.report.metrics import collect_metrics
 from workbench.report.registry import (
     MANIFEST, REPORT, RUN_LOCK, create_run_dir, holding_run, rebuild_index, write_json_atomic, write_text_atomic,
 )

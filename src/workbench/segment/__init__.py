@@ -15,7 +15,7 @@ from workbench.segment.base import Label, ScoreTiers, Segmenter
 from workbench.segment.clv import CLVTiers
 from workbench.segment.grid import ValueGrid
 from workbench.segment.lifecycle import LifecycleStages
-from workbench.segment.profile import profile
+from workbench.segment.profiles import profile
 from workbench.segment.rfm import RFMScorer, RFMScoreTiers, RFMSegmenter, rfm_scores
 from workbench.segment.rules import Crossed, FacetTiers, ParetoTiers, ThresholdTiers
 from workbench.segment.schema import TiersConfig, build_segmenters, params_error

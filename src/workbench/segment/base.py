@@ -216,7 +216,7 @@ class Segmenter(BaseEstimator):
 
     Fitted attributes: ``tier_labels_`` (DataFrame, one row per tier, columns ``en`` and ``zh``)
     and ``segments_`` (the profile table of the fitting summary, see
-    :func:`workbench.segment.profile.profile`).
+    :func:`workbench.segment.profiles.profile`).
     """
 
     name: str
@@ -239,7 +239,7 @@ class Segmenter(BaseEstimator):
             if dup:
                 raise ParamsError(f"{self._who}: tier labels must be distinct; repeated {lang} labels: {dup}")
         self.tier_labels_ = pd.DataFrame([lab.model_dump() for lab in labels], columns=list(LANGUAGES))
-        from workbench.segment.profile import profile
+        from workbench.segment.profiles import profile
 
         self.segments_ = profile(data, self._series(self._codes(data), data.index))
         return self

@@ -34,7 +34,7 @@ class CLVTiers(Segmenter):
     ----------
     model : ``"bgnbd"`` (Fader, Hardie & Lee 2005) or ``"paretonbd"`` (Schmittlein et al. 1987).
     horizon_months, discount_rate : CLV over this many months, discounted per month
-        (:func:`workbench.models.clv.clv`, discrete end-of-month discounting).
+        (:func:`workbench.models.clv.predict_clv`, discrete end-of-month discounting).
     shares : shares of the likely-alive customers per CLV tier, best first; they sum to 1.
     p_alive_min : customers whose P(alive) is below it go to the last tier (0 disables it).
     labels, lost_label : tier labels ({en, zh}), one per share, and the lost tier's label.
@@ -96,9 +96,9 @@ class CLVTiers(Segmenter):
 
     def predict(self, summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         """Predicted CLV and whether P(alive) reaches ``p_alive_min``, per customer."""
-        from workbench.models.clv import clv
+        from workbench.models.clv import predict_clv
 
-        value = clv(
+        value = predict_clv(
             self.transaction_model_, self.spend_model_, summary, self.horizon_months, self.discount_rate,
             time_unit=self.time_unit,
         )

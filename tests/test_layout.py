@@ -1,0 +1,27 @@
+"""One name per idea: no package attribute hides a submodule of the same name."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import types
+
+import workbench
+
+
+def test_every_submodule_is_reached_by_its_dotted_name():
+    """``import workbench.models.clv as m`` gave the function ``clv`` re-exported by the package."""
+    hidden = []
+    for info in pkgutil.walk_packages(workbench.__path__, "workbench."):
+        parent_name, _, child = info.name.rpartition(".")
+        module = importlib.import_module(info.name)
+        parent = importlib.import_module(parent_name)
+        if getattr(parent, child, module) is not module:
+            hidden.append(f"{parent_name}.{child} is {type(getattr(parent, child)).__name__}")
+    assert not hidden, hidden
+
+
+def test_models_clv_is_the_module_of_the_clv_models():
+    import workbench.models.clv as m
+
+    assert isinstance(m, types.ModuleType) and callable(m.predict_clv) and hasattr(m, "BetaGeo")
