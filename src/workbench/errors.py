@@ -25,6 +25,11 @@ class ConvergenceError(WorkbenchError, RuntimeError):
     """An optimiser did not converge; the message suggests what to try."""
 
 
+class NotApplicableError(WorkbenchError, ValueError):
+    """A method does not apply to these data (e.g. spend or revenue tiers on a log without
+    amounts); reports show the method as not fitted, with this message as the reason."""
+
+
 class ReportError(WorkbenchError, RuntimeError):
     """A report run failed; the message names the notebook and the failing cell."""
 

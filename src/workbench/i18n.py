@@ -75,6 +75,21 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{scheme}: the top tier \u201c{tier}\u201d holds {customers:.1%} of customers and {revenue:.1%} of revenue.",
         "zh": "{scheme}：最高层级\u201c{tier}\u201d占客户 {customers:.1%}，贡献收入 {revenue:.1%}。",
     },
+    "finding_top_tier_counts": {
+        "en": "{scheme}: the top tier \u201c{tier}\u201d holds {customers:.1%} of customers.",
+        "zh": "{scheme}：最高层级\u201c{tier}\u201d占客户 {customers:.1%}。",
+    },
+    "no_amounts": {
+        "en": "These transactions have no amounts (counts only): revenue, spend and value figures are left out, "
+              "RFM scores use R and F (the score is scaled to the R+F+M range), and schemes that need money are not fitted.",
+        "zh": "这些交易没有金额（只有购买次数）：收入、客单价与价值相关内容均省略，RFM 评分只用 R 和 F"
+              "（总分按 R+F+M 的范围换算），需要金额的分级方案不拟合。",
+    },
+    "no_amounts_clv": {
+        "en": "These transactions have no amounts (counts only): the transaction models below forecast purchases; "
+              "the Gamma-Gamma spend model, CLV values and CLV tiers need amounts and are skipped.",
+        "zh": "这些交易没有金额（只有购买次数）：下面的交易模型预测购买次数；Gamma-Gamma 客单价模型、终身价值及其分级需要金额，已跳过。",
+    },
     "finding_best_model": {
         "en": "{model} forecasts holdout purchases best: mean absolute error {mae:.3f} per customer, against {naive:.3f} for each customer's past rate.",
         "zh": "{model} 对验证期购买的预测最准：每位客户平均绝对误差 {mae:.3f}，而按客户历史频率的朴素预测为 {naive:.3f}。",

@@ -56,6 +56,11 @@ class Scenario:
     def title(self) -> str:
         return self.params.title
 
+    @property
+    def has_amounts(self) -> bool:
+        """False for a count-only log (no amount column): no revenue, spend or value figures."""
+        return "amount" in self.data.transactions.columns
+
     @cached_property
     def data(self) -> LoadedData:
         """Validated, cleaned transactions (and attributes) of ``params.data``."""

@@ -44,6 +44,8 @@ TIME_UNITS: dict[str, int] = {"D": 1, "W": 7}
 """Days per time unit: ``"D"`` days, ``"W"`` days / 7 (the BTYD papers' weeks, not calendar weeks)."""
 
 _REQUIRED = ("customer_id", "timestamp", "amount")
+#: Summary columns made from amounts: absent when the log has no ``amount`` (counts only).
+MONEY_COLUMNS = ("monetary_value", "revenue", "revenue_holdout", "monetary_value_holdout")
 _OPTIONAL = ("order_id", "quantity", "channel", "product")
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
@@ -105,8 +107,10 @@ def rfm_summary(
         calibration period, and ``frequency_holdout`` (transactions in the holdout period),
         ``revenue_holdout``, ``monetary_value_holdout`` (mean holdout transaction, 0 without any)
         and ``duration_holdout`` are added. ``attrs`` holds ``observation_end`` and
-        ``calibration_end`` (ISO dates such as ``"1998-06-30"``, or None), ``time_unit`` and
-        ``merge_same_day``: JSON values, so ``to_parquet`` keeps them.
+        ``calibration_end`` (ISO dates such as ``"1998-06-30"``, or None), ``time_unit``,
+        ``merge_same_day`` and ``amounts``: JSON values, so ``to_parquet`` keeps them. A log
+        without an ``amount`` column (none mapped either: counts only) gives the same frame
+        without the money columns (:data:`MONEY_COLUMNS`) and ``attrs["amounts"] = False``.
 
     Raises
     ------
@@ -154,7 +158,7 @@ def rfm_summary(
     inner = _unwrap(transactions)
     own = con is None and not isinstance(inner, ir.Table)
     with _engine(con, own=own) as engine:
-        table = _as_table(inner, mapping, engine, source_name)
+        table = _as_table(inner, mapping, engine, source_name, set(columns or {}))
         backend = engine if engine is not None else table.get_backend()
         typed = _conformed_columns(table, source_name, getattr(backend, "name", ""))
         n_rows = _check_values(table, typed, source_name, engine, getattr(backend, "name", ""))
@@ -177,11 +181,14 @@ def rfm_summary(
     columns = dict(zip(result.column_names, result.columns))
     del result  # _finish releases each column once converted
     frame = _finish(columns, days_per_unit, obs_end, cal_end)
+    if "amount" not in typed:
+        frame = frame.drop(columns=[c for c in MONEY_COLUMNS if c in frame.columns])
     frame.attrs.update(  # plain JSON values, so to_parquet / to_json keep them
         observation_end=obs_end.isoformat(),
         calibration_end=None if cal_end is None else cal_end.isoformat(),
         time_unit=time_unit,
         merge_same_day=merge_same_day,
+        amounts="amount" in typed,
     )
     return frame
 
@@ -272,8 +279,16 @@ def _describe(transactions: Any) -> str:
     return "transactions"
 
 
-def _as_table(obj: Any, mapping: dict[str, str], con: Any, source: str) -> ir.Table:
+def _without_absent_amount(available: list, mapping: dict[str, str], explicit: set[str]) -> dict[str, str]:
+    """A count-only log (no ``amount`` column, none mapped) is summarised without money columns."""
+    if "amount" not in explicit and mapping.get("amount") not in available:
+        return {k: v for k, v in mapping.items() if k != "amount"}
+    return mapping
+
+
+def _as_table(obj: Any, mapping: dict[str, str], con: Any, source: str, explicit: set[str] = frozenset()) -> ir.Table:
     if isinstance(obj, pd.DataFrame):
+        mapping = _without_absent_amount(list(obj.columns), mapping, explicit)
         _require(list(obj.columns), mapping, source)
         used = list(mapping.values())
         repeated = sorted({str(c) for c in obj.columns[obj.columns.duplicated()] if c in used})
@@ -292,6 +307,7 @@ def _as_table(obj: Any, mapping: dict[str, str], con: Any, source: str) -> ir.Ta
             "transactions must be a pandas DataFrame, an ibis Table, a path to Parquet/CSV "
             f"file(s) or an object with a .data attribute holding one of those; got {type(obj).__name__}"
         )
+    mapping = _without_absent_amount(list(table.columns), mapping, explicit)
     _require(list(table.columns), mapping, source)
     return table.select(**{name: table[src] for name, src in mapping.items()})
 
@@ -334,7 +350,7 @@ def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, i
     """Contract types as expressions on ``table``: customer_id string, timestamp (naive; a
     zone-aware one at its wall-clock time, see :func:`workbench.data.clean.local_time`), amount
     float64."""
-    ts_type, amount_type = table.timestamp.type(), table.amount.type()
+    ts_type = table.timestamp.type()
     if ts_type.is_string():
         timestamp = table.timestamp.try_cast("timestamp")
     elif ts_type.is_date():
@@ -346,13 +362,12 @@ def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, i
             f"{source}: column 'timestamp' has type {ts_type}; expected dates or timestamps "
             "(parse numbers such as 19970101 first, e.g. with workbench.data.load_transactions)"
         )
-    if not amount_type.is_numeric():
-        raise DataError(f"{source}: column 'amount' has type {amount_type}; expected numbers")
-    return {
-        "customer_id": table.customer_id.cast("string"),
-        "timestamp": timestamp,
-        "amount": table.amount.cast("float64"),
-    }
+    out = {"customer_id": table.customer_id.cast("string"), "timestamp": timestamp}
+    if "amount" in table.columns:
+        if not table.amount.type().is_numeric():
+            raise DataError(f"{source}: column 'amount' has type {table.amount.type()}; expected numbers")
+        out["amount"] = table.amount.cast("float64")
+    return out
 
 
 def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, con: Any, engine: str) -> int:
@@ -360,8 +375,9 @@ def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, c
     (float values, not NULLs, as Parquet files and engines hold them) are errors, shown with
     source rows.
     """
-    amount = columns["amount"]
-    nonfinite = ~finite(amount, engine)  # see finite(): a NaN stored in Parquet is counted too
+    amount = columns.get("amount")
+    # see finite(): a NaN stored in Parquet is counted too
+    nonfinite = ~finite(amount, engine) if amount is not None else ibis.literal(False)
     aggregates = {k: c.count() for k, c in columns.items()}
     counts = _to_pyarrow(table.aggregate(n=table.count(), nonfinite=table.count(where=nonfinite), **aggregates), con)
     counts = counts.to_pylist()[0]
@@ -446,6 +462,8 @@ def _summary_expr(
     end = _dt.datetime.combine(obs_end + _dt.timedelta(days=1), _dt.time())
     rows = table.filter(table.timestamp < end)  # on the raw column, so files can skip row groups
     rows = rows.mutate(day=rows.timestamp.date().epoch_days().cast("int32"))  # a narrow group key
+    if "amount" not in rows.columns:  # a count-only log: the same transactions, no money
+        rows = rows.mutate(amount=ibis.literal(0.0))
     if merge_same_day:
         tx = rows.group_by(["customer_id", "day"]).aggregate(amount=rows.amount.sum())
         first_amount = arg_min(tx.amount, tx.day)  # days are unique within a customer here

@@ -38,6 +38,10 @@ from workbench.privacy import shown_ids, shown_records
 #: Contract columns, in output order. The first three are required.
 REQUIRED = ("customer_id", "timestamp", "amount")
 OPTIONAL = ("order_id", "quantity", "channel", "product")
+#: Contract columns a log must have; ``amount`` is used when present (a count-only log has none).
+NEEDED = ("customer_id", "timestamp")
+#: The note of a log without amounts (the ``amount`` step).
+NO_AMOUNTS = "no amount column: counts only (money checks, revenue and spend are skipped)"
 
 #: Cell texts read as missing (compared case-insensitively after stripping).
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nat", "#n/a", "<na>"})
@@ -632,18 +636,21 @@ def parse_frame(
     )
     log.add("date_format", "timestamp", 0, "none", ts.detail)
     log.add("timezone", "timestamp", ts.converted, "converted" if opts.timezone else "zone dropped", zone_note(ts.converted, opts.timezone))
-    amt = parsed["amount"]
-    if opts.decimal is None and delimiter == ";":
+    if "amount" not in parsed:
+        log.add("amount", "amount", 0, "skipped", NO_AMOUNTS)
+    amt = parsed.get("amount")
+    if amt is not None and opts.decimal is None and delimiter == ";":
         ambiguous = ambiguous_decimal_commas(cols["amount"], amt) & keep
         if ambiguous.any():
             raise _decimal_comma_error(log, rows[ambiguous], cols["amount"][ambiguous], amt.values[ambiguous])
-    screen(amt.missing, "missing_amount", "amount", opts.missing, "with an empty amount", drop_hint.format("missing"))
-    screen(
-        amt.invalid, "invalid_amount", "amount", opts.invalid, "with an amount that is not a number",
-        "Fix the values" + ("" if opts.decimal == "," else ", pass decimal=',' if the comma is the decimal mark")
-        + " (a comma groups thousands only as in 1,234.50), or pass invalid='drop'.",
-    )
-    log.add("amount_text", "amount", amt.converted, "parsed", "amounts written with currency signs, thousands separators or parentheses")
+    if amt is not None:
+        screen(amt.missing, "missing_amount", "amount", opts.missing, "with an empty amount", drop_hint.format("missing"))
+        screen(
+            amt.invalid, "invalid_amount", "amount", opts.invalid, "with an amount that is not a number",
+            "Fix the values" + ("" if opts.decimal == "," else ", pass decimal=',' if the comma is the decimal mark")
+            + " (a comma groups thousands only as in 1,234.50), or pass invalid='drop'.",
+        )
+        log.add("amount_text", "amount", amt.converted, "parsed", "amounts written with currency signs, thousands separators or parentheses")
     if "quantity" in parsed:
         screen(parsed["quantity"].invalid, "invalid_quantity", "quantity", opts.invalid, "with a quantity that is not a number", "Fix the values, or pass invalid='drop'.")
 
@@ -771,9 +778,12 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
         log.add("timezone", "timestamp", int(run(typed.timestamp.count())), action, notes["timezone"])
     else:
         log.add("timezone", "timestamp", 0, "none", "no time zone in the engine type")
-    typed = screen(typed, "amount", "missing", opts.missing, "with an empty amount")
-    typed = screen(typed, "amount", "invalid", opts.invalid, "with an amount that is not a number")
-    log.add("amount_text", "amount", 0, "none", "text amounts read by the engine")
+    if "amount" in mapping:
+        typed = screen(typed, "amount", "missing", opts.missing, "with an empty amount")
+        typed = screen(typed, "amount", "invalid", opts.invalid, "with an amount that is not a number")
+        log.add("amount_text", "amount", 0, "none", "text amounts read by the engine")
+    else:
+        log.add("amount", "amount", 0, "skipped", NO_AMOUNTS)
     if "quantity" in mapping:
         typed = screen(typed, "quantity", "invalid", opts.invalid, "with a quantity that is not a number")
     return typed.select("_row", *[c for c in (*REQUIRED, *OPTIONAL) if c in mapping])
@@ -956,7 +966,8 @@ def _order_conflicts(t: ibis.Table, log: CleaningLog) -> None:
         log.add("order_conflicts", "order_id", 0, "skipped", "no order_id column")
         return
     w = ibis.window(group_by="order_id")
-    purchase_day = ibis.ifelse(t.amount >= 0, t.timestamp.truncate("D"), ibis.null("timestamp"))
+    day = t.timestamp.truncate("D")
+    purchase_day = ibis.ifelse(t.amount >= 0, day, ibis.null("timestamp")) if "amount" in t.columns else day
     marked = t.mutate(
         _n_rows=t.count().over(w), _n_cust=t.customer_id.nunique().over(w), _n_days=purchase_day.nunique().over(w)
     )
@@ -977,6 +988,9 @@ def _order_conflicts(t: ibis.Table, log: CleaningLog) -> None:
 
 
 def _returns(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    if "amount" not in t.columns:
+        log.add("returns", "amount", 0, "skipped", "no amount column")
+        return t
     cond = t.amount < 0
     n, examples = _record_examples(t, cond)
     policy = opts.returns
@@ -1025,6 +1039,9 @@ def _returns(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Tab
 
 
 def _zero_amounts(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    if "amount" not in t.columns:
+        log.add("zero_amounts", "amount", 0, "skipped", "no amount column")
+        return t
     cond = t.amount == 0
     n, examples = _record_examples(t, cond)
     if opts.zero_amounts == "drop":
@@ -1040,6 +1057,9 @@ def outlier_fence(q1: float, q3: float, k: float) -> float:
 
 
 def _outliers(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Table:
+    if "amount" not in t.columns:
+        log.add("outliers", "amount", 0, "skipped", "no amount column")
+        return t
     pos = t.filter(t.amount > 0)
     logs = pos.amount.log10()
     q = run(pos.aggregate(q1=logs.quantile(0.25), q3=logs.quantile(0.75))).iloc[0]

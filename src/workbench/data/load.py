@@ -24,7 +24,7 @@ import pandas as pd
 
 from workbench.data.clean import (
     OPTIONAL,
-    REQUIRED,
+    NEEDED,
     CleaningLog,
     CleaningOptions,
     Workspace,
@@ -223,10 +223,14 @@ def load_transactions(
     raw = read_source(
         source, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter, lazy=lazy, source_name=source_name
     )
-    mapping = resolve_columns(raw, columns, REQUIRED, OPTIONAL)
+    mapping = resolve_columns(raw, columns, NEEDED, ("amount", *OPTIONAL))
     log = CleaningLog(raw.name, mapping)
     log.add("read", "", raw.n_rows, "none", raw.detail)
-    log.add("columns", "", 0, "none", "; ".join(f"{k} <- {v!r}" for k, v in mapping.items()))
+    detail = "; ".join(f"{k} <- {v!r}" for k, v in mapping.items())
+    if "amount" not in mapping:  # a count-only log: say which columns were left, in case one is the amount
+        unused = [str(c) for c in raw.columns if c not in mapping.values()]
+        detail += f"; no amount column (unused: {unused or 'none'}; map one with columns={{'amount': ...}})"
+    log.add("columns", "", 0, "none", detail)
     if isinstance(raw.data, pd.DataFrame):
         data, (n_rows, n_customers, lo, hi) = _clean_frame(raw.data, mapping, log, opts, raw.delimiter)
     else:

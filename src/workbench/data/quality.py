@@ -16,16 +16,18 @@ def overview(transactions: pd.DataFrame, rows_read: int | None = None) -> pd.Ser
             "customers": transactions["customer_id"].nunique(),
             "first_date": ts.min().date() if len(ts) else None,
             "last_date": ts.max().date() if len(ts) else None,
-            "revenue": float(transactions["amount"].sum()),
+            **({"revenue": float(transactions["amount"].sum())} if "amount" in transactions else {}),
         }
     )
 
 
 def monthly(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Transactions, active customers and revenue per calendar month (months without any: zeros)."""
+    """Transactions, active customers and revenue (when there are amounts) per calendar month
+    (months without any: zeros)."""
     month = transactions["timestamp"].dt.to_period("M").rename("month")
+    money = {"revenue": ("amount", "sum")} if "amount" in transactions else {}
     out = transactions.groupby(month).agg(
-        transactions=("amount", "size"), customers=("customer_id", "nunique"), revenue=("amount", "sum")
+        transactions=("customer_id", "size"), customers=("customer_id", "nunique"), **money
     )
     if len(out):
         out = out.reindex(pd.period_range(out.index.min(), out.index.max(), freq="M", name="month"), fill_value=0)
@@ -89,6 +91,7 @@ CHECKS_ZH: dict[str, tuple[str, str]] = {
     "timezone": ("时区", "带时区的时间按当地时间保留或按设定转换"),
     "missing_amount": ("金额缺失", "金额为空的行"),
     "invalid_amount": ("金额无法识别", "金额不是数字的行"),
+    "amount": ("金额", "没有金额字段：只统计购买次数（跳过金额检查、收入与客单价）"),
     "amount_text": ("金额文本", "含货币符号、千位分隔符或括号的金额已转换为数字"),
     "invalid_quantity": ("数量无法识别", "数量不是数字的行"),
     "after_observation_end": ("观察期之后", "日期晚于观察期结束日的交易"),

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from workbench.errors import ParamsError
+from workbench.errors import NotApplicableError, ParamsError
 from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv
 from workbench.models.validation import clv_ranking, holdout_errors
 
@@ -25,7 +25,10 @@ def fit_transaction_models(summary: pd.DataFrame, names: Iterable[str] = ("bgnbd
 
 
 def fit_spend_model(summary: pd.DataFrame) -> GammaGamma:
-    """Gamma-Gamma on the repeat customers with positive mean repeat spend."""
+    """Gamma-Gamma on the repeat customers with positive mean repeat spend; a
+    :class:`~workbench.errors.NotApplicableError` for the summary of a log without amounts."""
+    if "monetary_value" not in summary.columns and summary.attrs.get("amounts") is False:
+        raise NotApplicableError("the Gamma-Gamma spend model needs amounts, and these transactions have none (counts only)")
     return GammaGamma().fit(summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)])
 
 

@@ -18,20 +18,22 @@ from workbench.segment.base import Segmenter
 
 
 def plot_score_distribution(scores: pd.DataFrame, ax: Axes | None = None, *, language: str = "en") -> Axes:
-    """Customers per score level for R, F and M (grouped bars), from :func:`rfm_scores`.
+    """Customers per score level for R, F and M (grouped bars), from :func:`rfm_scores`; R and F
+    only for scores of a log without amounts.
 
     Levels left empty by ties (e.g. F = 2, 3 when most customers have frequency 0) show as gaps.
     """
-    missing = [c for c in ("R", "F", "M") if c not in scores.columns]
+    missing = [c for c in ("R", "F") if c not in scores.columns]
     if missing:
         raise ParamsError(f"plot_score_distribution: scores lack columns {missing}; pass rfm_scores(summary)")
+    dims = [d for d in ("R", "F", "M") if d in scores.columns]
     ax = ax or plt.subplots(figsize=(7, 4))[1]
-    n = int(scores[["R", "F", "M"]].to_numpy().max())
+    n = int(scores[dims].to_numpy().max())
     levels = np.arange(1, n + 1)
-    width = 0.27
-    for i, dim in enumerate(("R", "F", "M")):
+    width = 0.8 / len(dims)
+    for i, dim in enumerate(dims):
         counts = scores[dim].value_counts().reindex(levels, fill_value=0)
-        ax.bar(levels + (i - 1) * width, counts.to_numpy(), width=width, label=dim)
+        ax.bar(levels + (i - (len(dims) - 1) / 2) * width, counts.to_numpy(), width=width, label=dim)
     ax.set_xticks(levels)
     ax.set_xlabel(text("score", language))
     ax.set_ylabel(text("customers", language))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from workbench.errors import ConvergenceError
+from workbench.errors import ConvergenceError, NotApplicableError
 from workbench.i18n import text
 from workbench.playbook import playbook_table
 from workbench.plots.rfm import plot_segment_sizes
@@ -24,13 +24,13 @@ class FittedSchemes(dict):
 
 def fit_schemes(segmenters: list[Segmenter], summary: pd.DataFrame) -> FittedSchemes:
     """Fit every segmenter on ``summary``. A scheme the data cannot support (a CLV model when
-    nobody bought twice, say) is kept in ``not_fitted`` with the reason, so one scheme never
+    nobody bought twice, revenue tiers on a log without amounts) is kept in ``not_fitted`` with the reason, so one scheme never
     sinks a report; other errors (bad params, bad data) still stop it."""
     out = FittedSchemes()
     for seg in segmenters:
         try:
             out[seg.name] = seg.fit_assign(summary)
-        except ConvergenceError as exc:
+        except (ConvergenceError, NotApplicableError) as exc:
             out.not_fitted[seg.name] = str(exc)
     return out
 
@@ -53,7 +53,7 @@ def tier_overview(labels: dict[str, pd.Series], summary: pd.DataFrame, language:
                 "tiers": len(prof),
                 "top_tier": str(prof.index[0]),
                 "top_customer_share": float(top["customer_share"]),
-                "top_revenue_share": float(top["revenue_share"]),
+                "top_revenue_share": float(top["revenue_share"]) if "revenue_share" in prof else float("nan"),
             }
         )
     for name, reason in getattr(labels, "not_fitted", {}).items():
@@ -95,6 +95,7 @@ def show_scheme(
 def top_customers(summary: pd.DataFrame, labels: dict[str, pd.Series], n: int = 10, by: str = "revenue") -> pd.DataFrame:
     """The ``n`` customers with the highest ``by``: key metrics and their tier in every scheme
     (ids as in the summary: pass the result through the scenario's privacy filter to show it)."""
+    by = by if by in summary.columns else "frequency"  # counts only: the most frequent buyers
     top = summary.nlargest(n, by)
     columns = [c for c in ("revenue", "frequency", "recency", "T") if c in top.columns]
     tiers = pd.DataFrame({name: tier.reindex(top.index).astype(str) for name, tier in labels.items()})

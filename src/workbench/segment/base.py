@@ -23,8 +23,9 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sklearn.base import BaseEstimator
 
-from workbench.errors import DataError, NotFittedError, ParamsError
+from workbench.errors import DataError, NotApplicableError, NotFittedError, ParamsError
 from workbench.privacy import shown_ids
+from workbench.summary import MONEY_COLUMNS
 
 LANGUAGES = ("en", "zh")
 TIME_UNIT_DAYS = {"D": 1.0, "W": 7.0}
@@ -124,6 +125,10 @@ def numeric_column(
     are a DataError naming the count and a few example customers.
     """
     if column not in data.columns:
+        if not has_amounts(data) and column in MONEY_COLUMNS:
+            raise NotApplicableError(
+                f"{who} needs amounts ({column!r}), and these transactions have none (counts only)"
+            )
         available = ", ".join(map(str, data.columns))
         if param is not None:
             raise ParamsError(
@@ -143,6 +148,11 @@ def numeric_column(
             f"e.g. customers {_examples(values[missing])}"
         )
     return values.to_numpy(dtype=float)
+
+
+def has_amounts(data: pd.DataFrame) -> bool:
+    """False for the summary of a count-only log (``attrs["amounts"]`` False: no money columns)."""
+    return data.attrs.get("amounts") is not False
 
 
 def _examples(values: pd.Series, n: int = 5) -> str:

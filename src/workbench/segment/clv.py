@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import ParamsError
-from workbench.segment.base import Segmenter, check_shares
+from workbench.errors import NotApplicableError, ParamsError
+from workbench.segment.base import Segmenter, check_shares, has_amounts
 
 TRANSACTION_MODELS = ("bgnbd", "paretonbd")
 DEFAULT_LABELS = (
@@ -70,6 +70,8 @@ class CLVTiers(Segmenter):
     def _fit(self, data: pd.DataFrame) -> list[Any]:
         from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD
 
+        if not has_amounts(data):
+            raise NotApplicableError(f"{self._who} needs amounts (spend per purchase), and these transactions have none (counts only)")
         shares = check_shares(self.shares)
         if self.model not in TRANSACTION_MODELS:
             raise ParamsError(f"{self._who}: model must be one of {TRANSACTION_MODELS}, got {self.model!r}")

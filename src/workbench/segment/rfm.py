@@ -27,7 +27,7 @@ Customer Base Analysis". *Journal of Marketing Research* 42(4), 415-430.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import numpy as np
@@ -35,7 +35,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sklearn.base import BaseEstimator
 
-from workbench.errors import NotFittedError, ParamsError
+from workbench.errors import NotApplicableError, NotFittedError, ParamsError
 from workbench.segment.base import (
     KeyedParamsError,
     LabelLike,
@@ -43,6 +43,7 @@ from workbench.segment.base import (
     Segmenter,
     check_summary,
     defaults,
+    has_amounts,
     numeric_column,
 )
 
@@ -82,31 +83,50 @@ class RFMScorer(BaseEstimator):
         self.weights = weights
 
     def fit(self, summary: pd.DataFrame) -> RFMScorer:
-        """Store the sorted reference values of the three dimensions."""
+        """Store the sorted reference values of the dimensions: R, F and M, or R and F only for
+        a summary without amounts (counts only; ``dimensions_`` says which)."""
         check_rfm_params(self.n, self.frequency, self.monetary, self.weights, who="RFMScorer")
         data = check_summary(summary, "RFMScorer")
-        self.reference_ = {k: np.sort(v) for k, v in rfm_values(data, self.frequency, self.monetary).items()}
+        self.dimensions_ = SCORES if has_amounts(data) else ("R", "F")
+        values = rfm_values(data, self.frequency, self.monetary, self.dimensions_)
+        self.reference_ = {k: np.sort(v) for k, v in values.items()}
         return self
 
     def transform(self, summary: pd.DataFrame) -> pd.DataFrame:
         """Scores for every customer of ``summary`` against the fitted reference."""
         data = check_summary(summary, "RFMScorer")
-        out = pd.DataFrame(self.scores(data, SCORES), index=data.index)
-        code = out["R"].to_numpy() * 100 + out["F"].to_numpy() * 10 + out["M"].to_numpy()
+        dims = self._dimensions()
+        out = pd.DataFrame(self.scores(data, dims), index=data.index)
+        code = sum(out[k].to_numpy() * 10 ** (len(dims) - 1 - i) for i, k in enumerate(dims))
         cells = {c: f"{c}" for c in np.unique(code)}
         out["rfm_cell"] = pd.Series(code, index=data.index).map(cells)
-        out["rfm_score"] = out[list(SCORES)].to_numpy(float) @ np.asarray(self.weights, dtype=float)
+        out["rfm_score"] = self._score(out)
         return out
+
+    def _dimensions(self) -> tuple[str, ...]:
+        if not hasattr(self, "reference_"):
+            raise NotFittedError("RFMScorer is not fitted yet: call fit(summary) first")
+        return getattr(self, "dimensions_", SCORES)
+
+    def _score(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The weighted sum of the fitted dimensions; without M (counts only) the R and F sum is
+        scaled by wR+wF+wM over wR+wF, so score thresholds keep the range of R+F+M."""
+        dims = self._dimensions()
+        w = dict(zip(SCORES, np.asarray(self.weights, dtype=float)))
+        total = sum(w[k] * np.asarray(scores[k], dtype=float) for k in dims)
+        used = sum(w[k] for k in dims)
+        return total * (sum(w.values()) / used) if used else total
 
     def scores(self, data: pd.DataFrame, which: Sequence[str]) -> dict[str, np.ndarray]:
         """Score arrays for the dimensions in ``which`` (R, F, M, rfm_score) of a checked summary."""
-        if not hasattr(self, "reference_"):
-            raise NotFittedError("RFMScorer is not fitted yet: call fit(summary) first")
-        need = SCORES if "rfm_score" in which else [k for k in SCORES if k in which]
+        dims = self._dimensions()
+        if "M" in which and "M" not in dims:
+            raise NotApplicableError("RFM scoring: the M score needs amounts, and these transactions have none (counts only)")
+        need = dims if "rfm_score" in which else [k for k in dims if k in which]
         values = rfm_values(data, self.frequency, self.monetary, need)
         out = {k: ntile_scores(values[k], self.reference_[k], self.n) for k in need}
         if "rfm_score" in which:
-            out["rfm_score"] = np.column_stack([out[k] for k in SCORES]) @ np.asarray(self.weights, dtype=float)
+            out["rfm_score"] = self._score(out)
         return {k: out[k] for k in which}
 
     def fit_transform(self, summary: pd.DataFrame) -> pd.DataFrame:
