@@ -134,6 +134,7 @@ def test_small_history_by_hand_in_days(small):
     pd.testing.assert_frame_equal(s, expected)
     assert s.attrs == {
         "observation_end": "2020-01-31", "calibration_end": None, "time_unit": "D", "merge_same_day": True,
+        "amounts": True,
     }
 
 
@@ -515,8 +516,11 @@ def test_bad_params(small, kwargs, message):
 
 
 def test_missing_column_is_named_with_the_available_ones(small):
-    with pytest.raises(DataError, match=r"required column 'amount' is missing; available columns: \['customer_id', 'timestamp', 'value'\]"):
-        rfm_summary(small.rename(columns={"amount": "value"}), observation_end="2020-01-31")
+    with pytest.raises(DataError, match=r"required column 'value' \(for amount\) is missing; available columns: \['customer_id', 'timestamp', 'amount'\]"):
+        rfm_summary(small, observation_end="2020-01-31", columns={"amount": "value"})
+    # without an amount column (none mapped) the log counts purchases only
+    counts = rfm_summary(small.rename(columns={"amount": "value"}), observation_end="2020-01-31")
+    assert counts.attrs["amounts"] is False and "revenue" not in counts.columns
     with pytest.raises(DataError, match=r"required column 'cust' \(for customer_id\) is missing"):
         rfm_summary(small, observation_end="2020-01-31", columns={"customer_id": "cust"})
 
