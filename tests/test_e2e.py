@@ -203,3 +203,26 @@ def test_chinese_reports_carry_no_english_sentence(cdnow_reports, scenario):
     for report in reports:
         runs = set(re.findall(ENGLISH_RUN, visible_text(report.read_text(encoding="utf-8")))) - {"A/B/C/D"}
         assert not runs, f"{report.parent.parent.name}: {sorted(runs)[:5]}"
+
+
+def test_error_messages_in_a_report_follow_the_privacy_setting(tmp_path):
+    """returns: error lists the offending rows; with show_customer_ids false the raw id appears
+    nowhere in the run (report, manifest, executed notebook, log), its pseudonym does."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.privacy import id_key, pseudonymise
+
+    source = tmp_path / "returns.csv"
+    source.write_text("customer_id,timestamp,amount\nSECRET-0042,2024-01-02,10\nSECRET-0042,2024-01-09,-4\nB-7,2024-01-03,5\n")
+    result = CliRunner().invoke(app, ["run", "00_data_quality", "-q", "--reports", str(tmp_path / "r"),
+                                      "--set", f"data.transactions={source}", "--set", "data.options.returns=error",
+                                      "--set", "observation_end=null", "--set", "calibration_end=null"])
+    assert result.exit_code == 1, result.output
+    (run,) = (tmp_path / "r" / "00_data_quality").glob("*/")
+    files = {p.name: p.read_text(encoding="utf-8") for p in run.iterdir() if p.is_file()}
+    assert {"report.html", "manifest.json", "00_data_quality.ipynb", "run.log"} <= set(files)
+    assert not [name for name, text in files.items() if "SECRET-0042" in text]
+    assert pseudonymise(["SECRET-0042"], id_key())[0] in files["manifest.json"]
+    assert "negative amount" in json.loads(files["manifest.json"])["error"]["message"]
+    assert "SECRET-0042" not in result.output
