@@ -19,8 +19,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+
+
+def console() -> Console:
+    """Standard output, sized when used (so COLUMNS set by a caller applies)."""
+    return Console()
+
+
+def err() -> Console:
+    return Console(stderr=True)
+
 
 ParamsOption = Annotated[
     str, typer.Option("--params", "-p", help="scenario YAML: a path or a name in params/")
@@ -63,13 +71,13 @@ def run(
         paths = [resolve_notebook(name) for name in names]  # every name checked before anything runs
         results = [run_notebook(path, params, overrides, reports=reports) for path in paths]
     except WorkbenchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     for result in results:
         style = "green" if result.ok else "red"
-        console.print(f"[{style}]{result.describe()}[/{style}]", highlight=False)
+        console().print(f"[{style}]{result.describe()}[/{style}]", highlight=False)
     index = (reports or reports_dir()) / "index.html"
-    console.print(f"index: {index}", highlight=False)
+    console().print(f"index: {index}", highlight=False)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 
@@ -94,9 +102,9 @@ def list_runs(
             str(m.get("params_hash", "")), str(m.get("data_fingerprint", ""))[:12],
             "" if duration is None else f"{duration:.1f} s",
         )
-    console.print(table)
+    console().print(table)
     if not runs:
-        console.print("no runs yet: try `workbench run --all`")
+        console().print("no runs yet: try `workbench run --all`")
 
 
 @app.command()
@@ -105,7 +113,7 @@ def notebooks() -> None:
     from workbench.report.run import available_notebooks
 
     for name in available_notebooks():
-        console.print(name)
+        console().print(name)
 
 
 @app.command("params")
@@ -117,13 +125,13 @@ def show_params(
     try:
         resolved = load_params(params, dict(parse_override(item) for item in set_ or []))
     except WorkbenchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     table = Table("key", "value", "meaning", title=f"params ({resolved.digest()})")
     for name, field in Params.model_fields.items():
         value = repr(getattr(resolved, name))
         table.add_row(name, value if len(value) <= 80 else value[:77] + "...", field.description or "")
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -131,7 +139,7 @@ def datasets() -> None:
     """List the bundled data sets usable as data.transactions."""
     for family, names in BUNDLED.items():
         for name in names:
-            console.print(f"{family}:{name}")
+            console().print(f"{family}:{name}")
 
 
 def _setup_logging(quiet: bool) -> None:

@@ -1,4 +1,8 @@
-"""Paths and the params schema: one typed object used by the CLI, the notebooks and the tests.
+"""The params schema: one typed object used by the CLI, the notebooks and the tests.
+
+Each layer owns its section (``data`` in :mod:`workbench.data.params`, ``tiers`` in
+:mod:`workbench.segment.schema`); this module assembles them into :class:`Params` and reads YAML.
+Folders come from :mod:`workbench.paths` (re-exported here).
 
 A scenario is one YAML file in ``params/``. :func:`load_params` reads and validates it; unknown
 keys and bad values raise :class:`~workbench.errors.ParamsError` naming the key path
@@ -10,92 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from workbench.data.options import LoaderOptions
+from workbench.data.params import BUNDLED, DataParams, Strict  # noqa: F401  (BUNDLED re-exported)
+from workbench.paths import HOME_ENV, notebooks_dir, params_dir, project_root, reports_dir  # noqa: F401  (re-exported)
 from workbench.errors import ParamsError
 from workbench.segment.schema import TiersConfig, params_error
 
-#: Environment variable that points at the project folder when it cannot be found from the cwd.
-HOME_ENV = "WORKBENCH_HOME"
-
-
-def project_root() -> Path:
-    """The project folder: ``$WORKBENCH_HOME``, else the nearest parent of the cwd holding
-    ``params/`` and ``notebooks/``, else the checkout the package was installed from."""
-    if os.environ.get(HOME_ENV):
-        return Path(os.environ[HOME_ENV]).resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "params").is_dir() and (folder / "notebooks").is_dir():
-            return folder
-    return Path(__file__).resolve().parents[2]
-
-
-def params_dir() -> Path:
-    return project_root() / "params"
-
-
-def notebooks_dir() -> Path:
-    return project_root() / "notebooks"
-
-
-def reports_dir() -> Path:
-    return project_root() / "reports"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class DataParams(_Strict):
-    """Where the transactions (and optional customer attributes) come from."""
-
-    transactions: str = Field(
-        "cdnow:master",
-        description="bundled data set ('cdnow:master', 'cdnow:sample', 'synthetic:b2b') or a file path "
-        "(CSV/Parquet/Excel), relative to the project folder",
-    )
-    customers: str | None = Field(None, description="optional customer attributes file")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="contract name -> column name in the file, e.g. {customer_id: 客户编号}"
-    )
-    customer_columns: dict[str, str] = Field(default_factory=dict, description="same, for the attributes file")
-    options: LoaderOptions = Field(
-        default_factory=LoaderOptions,
-        description="loader options: returns, duplicates, date_format, dayfirst, decimal, encoding, sheet, ... "
-        "(workbench.data.options.LoaderOptions)",
-    )
-    n_customers: int = Field(5000, gt=0, description="size of a synthetic data set")
-    seed: int = Field(20261124, description="seed of a synthetic data set")
-
-    @field_validator("transactions")
-    @classmethod
-    def _known_dataset(cls, value: str) -> str:
-        if ":" in value and not Path(value).drive:
-            kind, _, name = value.partition(":")
-            if kind not in BUNDLED:
-                raise ValueError(f"unknown data set {value!r}; bundled ones: {', '.join(_bundled_names())}")
-            if name not in BUNDLED[kind]:
-                raise ValueError(f"unknown {kind} data set {name!r}; choose one of {', '.join(BUNDLED[kind])}")
-        return value
-
-
-#: Bundled data sets by family: ``family:name`` in ``data.transactions``.
-BUNDLED: dict[str, tuple[str, ...]] = {"cdnow": ("master", "sample"), "synthetic": ("b2b",)}
-
-
-def _bundled_names() -> list[str]:
-    return [f"{family}:{name}" for family, names in BUNDLED.items() for name in names]
-
-
-class CLVParams(_Strict):
+class CLVParams(Strict):
     """Settings of the CLV report: which transaction models, the CLV horizon and discount."""
 
     models: list[Literal["bgnbd", "paretonbd"]] = Field(
@@ -106,7 +37,7 @@ class CLVParams(_Strict):
     max_frequency: int = Field(7, ge=1, le=50, description="last calibration-frequency group in conditional expectations")
 
 
-class Params(_Strict):
+class Params(Strict):
     """One scenario: data, time frame, presentation and per-method settings."""
 
     title: str = Field("Customer tiers", description="report title shown to stakeholders")

@@ -39,7 +39,7 @@ def id_key() -> str:
     than :data:`MIN_KEY_BYTES` is refused with a :class:`~workbench.errors.ParamsError`."""
     if os.environ.get(KEY_ENV):
         return _checked_key(os.environ[KEY_ENV], f"${KEY_ENV}")
-    from workbench.config import reports_dir
+    from workbench.paths import reports_dir
     from workbench.files import create_once
 
     path = reports_dir() / KEY_FILE

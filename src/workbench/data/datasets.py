@@ -60,7 +60,7 @@ def load_cdnow(kind: str = "master") -> pd.DataFrame:
 
 
 def _data_dir() -> Path:
-    from workbench.config import project_root
+    from workbench.paths import project_root
 
     root = project_root()
     return root / "data" if (root / "data" / "cdnow").exists() else DATA_DIR

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.config import DataParams, project_root
+from workbench.data.params import DataParams
+from workbench.paths import project_root
 from workbench.data.datasets import cdnow_path
 from workbench.errors import DataError
 from workbench.files import regular_file
