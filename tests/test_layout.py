@@ -25,3 +25,15 @@ def test_models_clv_is_the_module_of_the_clv_models():
     import workbench.models.clv as m
 
     assert isinstance(m, types.ModuleType) and callable(m.predict_clv) and hasattr(m, "BetaGeo")
+
+
+def test_one_time_unit_table():
+    """Days per time unit are written once (workbench.units); the summary, segmenters, models,
+    validation and the synthetic data all read it."""
+    import re
+
+    from tests.conftest import ROOT
+
+    tables = [p.relative_to(ROOT).as_posix() for p in (ROOT / "src" / "workbench").rglob("*.py")
+              if re.search(r"""["']W["']\s*:\s*7""", p.read_text(encoding="utf-8"))]
+    assert tables == ["src/workbench/units.py"]

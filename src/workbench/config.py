@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError, model_validator
 from workbench.data.params import BUNDLED, DataParams, Strict  # noqa: F401  (BUNDLED re-exported)
 from workbench.paths import HOME_ENV, notebooks_dir, params_dir, project_root, reports_dir  # noqa: F401  (re-exported)
 from workbench.errors import ParamsError
+from workbench.units import TimeUnit
 from workbench.segment.schema import TiersConfig, params_error
 
 class CLVParams(Strict):
@@ -49,7 +50,7 @@ class Params(Strict):
     calibration_end: dt.date | None = Field(
         None, description="last day of the calibration period (inclusive); null = no holdout split"
     )
-    time_unit: Literal["D", "W"] = Field("W", description="D = days, W = days / 7 (the BTYD convention)")
+    time_unit: TimeUnit = Field("W", description="D = days, W = days / 7 (the BTYD convention)")
     merge_same_day: bool = Field(True, description="merge purchases of one customer on one day")
     show_customer_ids: bool = Field(False, description="show raw customer ids in reports (else keyed pseudonyms)")
     export_customer_ids: bool = Field(

@@ -37,10 +37,11 @@ import pyarrow as pa
 from workbench.data.clean import finite, local_time
 from workbench.errors import DataError, ParamsError
 from workbench.privacy import shown_records
+from workbench.units import DAYS_PER_UNIT, days_per_unit
 
 __all__ = ["rfm_summary", "TIME_UNITS"]
 
-TIME_UNITS: dict[str, int] = {"D": 1, "W": 7}
+TIME_UNITS = DAYS_PER_UNIT  # one table for every layer (workbench.units)
 """Days per time unit: ``"D"`` days, ``"W"`` days / 7 (the BTYD papers' weeks, not calendar weeks)."""
 
 _REQUIRED = ("customer_id", "timestamp", "amount")
@@ -198,11 +199,7 @@ def rfm_summary(
 
 
 def _days_per_unit(time_unit: str) -> int:
-    if time_unit not in TIME_UNITS:
-        raise ParamsError(
-            f"time_unit must be one of {sorted(TIME_UNITS)} ('D' days, 'W' days / 7), got {time_unit!r}"
-        )
-    return TIME_UNITS[time_unit]
+    return days_per_unit(time_unit, "rfm_summary")
 
 
 def _as_day(value: Any, name: str) -> _dt.date:

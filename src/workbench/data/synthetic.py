@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import DataError, ParamsError
+from workbench.units import days_per_unit as unit_days
 
 __all__ = [
     "B2B_DEMO",
@@ -52,8 +53,6 @@ __all__ = [
     "simulate_transactions",
 ]
 
-#: Days per model time unit (``"W"`` is days / 7, the BTYD papers' convention, not calendar weeks).
-DAYS_PER_UNIT = {"D": 1.0, "W": 7.0}
 
 #: Published maximum-likelihood estimates on the CDNOW 1/10 sample, in weeks (days / 7):
 #: BG/NBD and Pareto/NBD from Fader, Hardie & Lee (2005, Marketing Science), Gamma-Gamma
@@ -356,9 +355,7 @@ def simulate_transactions(
       ``truth.attrs`` holds ``observation_end``, ``time_unit`` and ``model``.
     """
     n = _count("n_customers", n_customers)
-    if time_unit not in DAYS_PER_UNIT:
-        raise ParamsError(f"time_unit must be one of {sorted(DAYS_PER_UNIT)}, got {time_unit!r}")
-    days_per_unit = DAYS_PER_UNIT[time_unit]
+    days_per_unit = float(unit_days(time_unit, "simulate_transactions"))
     start_day, end_day = _day("start", start), _day("observation_end", observation_end)
     window = _count("acquisition_days", acquisition_days)
     if start_day + pd.Timedelta(days=window - 1) > end_day:

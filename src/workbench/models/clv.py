@@ -38,13 +38,13 @@ from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1, log1p
 
 from workbench.errors import ConvergenceError, DataError, ParamsError, StatisticalWarning
 from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
+from workbench.units import DAYS_PER_UNIT, days_per_unit
 
 __all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "predict_clv", "PERIOD_DAYS"]
 
 #: Length in days of the discounting periods accepted by :func:`predict_clv` (a month is 365.25/12 days).
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Q": 365.25 / 4, "Y": 365.25}
 #: Days per summary time unit ("W" is days / 7, the BTYD papers' convention).
-UNIT_DAYS = {"D": 1.0, "W": 7.0}
 #: lifetimes 0.11.3's month length in time units (``customer_lifetime_value``'s ``factor``).
 LIFETIMES_MONTH = {"D": 30.0, "W": 4.345}
 
@@ -698,10 +698,7 @@ def predict_clv(
     Customer Base Analysis". Journal of Marketing Research 42(4), 415-430.
     """
     unit = time_unit or summary.attrs.get("time_unit")
-    if unit not in UNIT_DAYS:
-        raise ParamsError(
-            f"clv: time_unit must be one of {sorted(UNIT_DAYS)} (or set summary.attrs['time_unit']), got {unit!r}"
-        )
+    days_per_unit(unit, "clv (or set summary.attrs['time_unit'])")
     if not (isinstance(horizon, (int, np.integer)) or float(horizon).is_integer()) or horizon < 1:
         raise ParamsError(f"clv: horizon must be a whole number of periods >= 1, got {horizon!r}")
     if not np.isfinite(discount_rate) or discount_rate <= -1:
@@ -720,7 +717,7 @@ def predict_clv(
             days = float(period)
             if not days > 0:
                 raise ParamsError(f"clv: period must be > 0 days, got {period!r}")
-        length = days / UNIT_DAYS[unit]
+        length = days / DAYS_PER_UNIT[unit]
     else:
         raise ParamsError(f"clv: discounting must be 'discrete', 'continuous' or 'lifetimes', got {discounting!r}")
 

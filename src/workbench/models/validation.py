@@ -21,10 +21,10 @@ from scipy import stats
 
 from workbench.errors import DataError, ParamsError
 from workbench.privacy import shown_ids
+from workbench.units import days_per_unit
 
 __all__ = ["tracking", "predict_holdout", "conditional_expectations", "holdout_errors", "clv_ranking"]
 
-UNIT_DAYS = {"D": 1, "W": 7}
 
 
 def _purchase_days(transactions: pd.DataFrame, observation_end) -> pd.DataFrame:
@@ -71,9 +71,7 @@ def tracking(
     ``time_unit`` for plotting. Equal to lifetimes' ``expected_cumulative_transactions`` with
     ``freq="D", freq_multiplier=7``.
     """
-    if time_unit not in UNIT_DAYS:
-        raise ParamsError(f"tracking: time_unit must be one of {sorted(UNIT_DAYS)}, got {time_unit!r}")
-    step = UNIT_DAYS[time_unit]
+    step = days_per_unit(time_unit, "tracking")
     days = _purchase_days(transactions, observation_end)
     if days.empty:
         raise DataError("tracking: no transactions up to observation_end")

@@ -26,9 +26,9 @@ from sklearn.base import BaseEstimator
 from workbench.errors import DataError, NotApplicableError, NotFittedError, ParamsError
 from workbench.privacy import shown_ids
 from workbench.summary import MONEY_COLUMNS
+from workbench.units import days_per_unit
 
 LANGUAGES = ("en", "zh")
-TIME_UNIT_DAYS = {"D": 1.0, "W": 7.0}
 _SHARE_TOL = 1e-6
 
 
@@ -168,9 +168,7 @@ def time_unit_days(data: pd.DataFrame, time_unit: str | None, who: str) -> float
             f"{who}: the summary has no attrs['time_unit'] and time_unit is not set; "
             "pass time_unit='D' (days) or 'W' (days / 7)"
         )
-    if unit not in TIME_UNIT_DAYS:
-        raise ParamsError(f"{who}: time_unit must be 'D' or 'W', got {unit!r}")
-    return TIME_UNIT_DAYS[unit]
+    return float(days_per_unit(unit, who))
 
 
 def to_days(values: np.ndarray, days_per_unit: float) -> np.ndarray:
