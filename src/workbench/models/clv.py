@@ -44,7 +44,6 @@ __all__ = ["BetaGeo", "ParetoNBD", "GammaGamma", "predict_clv", "PERIOD_DAYS"]
 
 #: Length in days of the discounting periods accepted by :func:`predict_clv` (a month is 365.25/12 days).
 PERIOD_DAYS = {**{unit: float(days) for unit, days in DAYS_PER_UNIT.items()}, "M": 365.25 / 12, "Q": 365.25 / 4, "Y": 365.25}
-#: Days per summary time unit ("W" is days / 7, the BTYD papers' convention).
 #: lifetimes 0.11.3's month length in time units (``customer_lifetime_value``'s ``factor``).
 LIFETIMES_MONTH = {"D": 30.0, "W": 4.345}
 
