@@ -11,12 +11,13 @@ the natural scale), the papers' total log-likelihood, AIC, and the display (``su
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from sklearn.base import BaseEstimator
 from threadpoolctl import threadpool_limits
 
 from workbench.errors import ConvergenceError, DataError, NotFittedError
@@ -141,8 +142,11 @@ def check_gradient(model: MLEModel, data: dict, weights: np.ndarray, log_params:
     return grad, fd
 
 
-class MLEModel:
+class MLEModel(BaseEstimator):
     """Base of the fitted models: optimisation, standard errors and display.
+
+    A scikit-learn estimator (``get_params``, ``set_params``, ``clone``): ``__init__`` stores its
+    keyword hyper-parameters and nothing else; everything learned ends in ``_``.
 
     Subclasses set ``_param_names`` and implement ``_fit_data(summary, arrays)`` (validated
     distinct rows as a dict of arrays plus weights), ``_negll(log_params, data, weights)``
@@ -190,6 +194,7 @@ class MLEModel:
             value, grad = mean_negll(theta)
         self._check_converged(theta, value, grad, hess, res, mean_negll, n_obs)
 
+        self._fit_rows_ = (data, weights)  # the distinct rows: log_likelihood() at other parameters
         cov = np.linalg.inv(hess) / n_obs
         params = np.exp(theta)
         names = list(self._param_names)
@@ -308,6 +313,23 @@ class MLEModel:
     def _prepare(self, data: dict) -> dict:
         """Precompute what the likelihood needs at every evaluation (default: nothing)."""
         return data
+
+    def log_likelihood(self, params: Mapping[str, float] | pd.Series | None = None) -> float:
+        """The log-likelihood of the fitted data (the papers' sum over customers) at ``params``
+        (a mapping of every parameter name to a positive value; default: the estimates)."""
+        self._check_fitted()
+        if params is None:
+            return float(self.log_likelihood_)
+        values = dict(params)
+        missing = [n for n in self._param_names if n not in values]
+        if missing or set(values) - set(self._param_names):
+            from workbench.errors import ParamsError
+
+            raise ParamsError(f"{type(self).__name__}.log_likelihood: params needs exactly {list(self._param_names)}, got {sorted(values)}")
+        theta = np.log(np.array([float(values[n]) for n in self._param_names]))
+        data, weights = self._fit_rows_
+        value, _ = self._negll(theta, data, weights)
+        return -float(value)
 
     # --- fitted state and display ----------------------------------------------------------
     def _check_fitted(self) -> None:

@@ -239,6 +239,22 @@ class _TransactionModel(MLEModel):
             values.reshape(x.shape), index=pd.Index(recency, name="recency"), columns=pd.Index(freq, name="frequency")
         )
 
+    def discounted_expected_purchases(
+        self, horizons, factors, summary=None, *, frequency=None, recency=None, T=None
+    ) -> pd.Series:
+        """Per customer: sum over k of ``factors[k]`` x the expected repeat purchases in
+        ``(T + horizons[k-1], T + horizons[k]]`` (``horizons`` increasing, the first interval
+        starting at T). With ``factors`` of discounting this is the discounted purchase stream
+        that :func:`predict_clv` values; with one horizon and factor 1 it is
+        :meth:`conditional_expected_purchases`."""
+        self._check_fitted()
+        horizons = np.asarray(horizons, dtype=float)
+        factors = np.asarray(factors, dtype=float)
+        if horizons.ndim != 1 or horizons.shape != factors.shape or np.any(np.diff(horizons) <= 0) or horizons[0] <= 0:
+            raise ParamsError("horizons must increase from > 0 and have one factor each")
+        data = self._read(summary, frequency, recency, T, "discounted_expected_purchases")
+        return _series(self._discounted_purchases(horizons, factors, data), data, "discounted_purchases")
+
     def _discounted_purchases(self, grid, factors, data: Columns) -> np.ndarray:
         """Per customer: sum over k of factors[k] * (E[X(T, T+grid[k])] - E[X(T, T+grid[k-1])]).
 
@@ -729,8 +745,6 @@ def predict_clv(
         grid = np.arange(horizon + 1) * length
         factors = (1 + discount_rate) ** -np.arange(1, horizon + 1, dtype=float)
 
-    transaction_model._check_fitted()
-    data = transaction_model._read(summary, None, None, None, "clv")
-    purchases = transaction_model._discounted_purchases(grid[1:], factors, data)
+    purchases = transaction_model.discounted_expected_purchases(grid[1:], factors, summary)
     spend = spend_model.conditional_expected_spend(summary).to_numpy()
-    return _series(spend * purchases, data, "clv")
+    return (purchases * spend).rename("clv")

@@ -1,0 +1,146 @@
+"""The contract every fitted model keeps (as the segmenters' contract does for segmenters).
+
+Each model is fitted on data drawn from its own generative process, so its MLE exists: BG/NBD
+and Pareto/NBD from workbench.data.synthetic with the published CDNOW estimates (weeks), Gamma-
+Gamma spend from the same module, BG/BB from its beta-Bernoulli / beta-geometric story written
+below with the Fader, Hardie & Shang (2010) donation estimates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from workbench.data.synthetic import CDNOW_PARAMS, simulate_bgnbd, simulate_gamma_gamma_spend, simulate_paretonbd
+from workbench.errors import NotFittedError, ParamsError
+from workbench.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD
+
+BGBB_FHS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+
+
+def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods: int, seed: int) -> pd.DataFrame:
+    """BG/BB: p ~ Beta(alpha, beta) per opportunity while alive; alive customers drop out at the
+    start of each later opportunity with probability theta ~ Beta(gamma, delta)."""
+    rng = np.random.default_rng(seed)
+    p, theta = rng.beta(alpha, beta, n), rng.beta(gamma, delta, n)
+    alive = np.ones(n, dtype=bool)
+    x, tx = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    for t in range(1, n_periods + 1):
+        if t > 1:
+            alive &= rng.random(n) >= theta
+        buy = alive & (rng.random(n) < p)
+        x += buy
+        tx = np.where(buy, t, tx)
+    return pd.DataFrame({"frequency": x, "recency": tx, "n_periods": n_periods})
+
+
+def _transaction_summary(simulate, params, seed):
+    T = np.random.default_rng(seed).uniform(30, 78, 3000)
+    return simulate(3000, **params, T=T, seed=seed)[["frequency", "recency", "T"]]
+
+
+def _spend_summary():
+    counts = np.random.default_rng(5).poisson(2.5, 3000) + 1
+    _, customers = simulate_gamma_gamma_spend(counts, **CDNOW_PARAMS["gamma_gamma"], seed=6)
+    return customers[["frequency", "monetary_value"]]
+
+
+MODELS = {
+    "bgnbd": (BetaGeo, lambda: _transaction_summary(simulate_bgnbd, CDNOW_PARAMS["bgnbd"], 1), ["r", "alpha", "a", "b"]),
+    "paretonbd": (ParetoNBD, lambda: _transaction_summary(simulate_paretonbd, CDNOW_PARAMS["paretonbd"], 2),
+                  ["r", "alpha", "s", "beta"]),
+    "gamma_gamma": (GammaGamma, _spend_summary, ["p", "q", "v"]),
+    "bgbb": (BetaGeoBetaBinom, lambda: simulate_bgbb(3000, **BGBB_FHS, n_periods=6, seed=3), ["alpha", "beta", "gamma", "delta"]),
+}
+#: One extreme customer per model: CDNOW master customer 14048 (x = 170, t_x = T), a big spender,
+#: a donor who gave every year.
+EXTREME = {
+    "bgnbd": pd.DataFrame({"frequency": [170, 0], "recency": [77.0, 0.0], "T": [77.0, 77.0]}),
+    "paretonbd": pd.DataFrame({"frequency": [170, 0], "recency": [77.0, 0.0], "T": [77.0, 77.0]}),
+    "gamma_gamma": pd.DataFrame({"frequency": [170, 1], "monetary_value": [5000.0, 0.01]}),
+    "bgbb": pd.DataFrame({"frequency": [6, 0], "recency": [6, 0], "n_periods": [6, 6]}),
+}
+
+
+def predictions(kind: str, model, rows: pd.DataFrame) -> list[np.ndarray]:
+    if kind == "gamma_gamma":
+        return [model.conditional_expected_spend(rows).to_numpy()]
+    t = 52.0 if kind != "bgbb" else 5
+    return [model.p_alive(rows).to_numpy(), model.conditional_expected_purchases(t, rows).to_numpy(),
+            model.p_purchases(0, t, rows).to_numpy()]
+
+
+@pytest.fixture(scope="module", params=list(MODELS), ids=list(MODELS))
+def case(request):
+    cls, data, names = MODELS[request.param]
+    summary = data()
+    return request.param, cls, summary, names, cls().fit(summary)
+
+
+def test_fit_returns_self_with_the_papers_parameter_names(case):
+    _, cls, summary, names, fitted = case
+    model = cls()
+    assert model.fit(summary) is model
+    assert list(model.params_.index) == names and (model.params_ > 0).all()
+    assert list(model.standard_errors_.index) == names and np.isfinite(model.standard_errors_).all()
+    assert (model.standard_errors_ > 0).all()
+    assert list(model.summary.index) == names
+
+
+def test_log_likelihood_at_the_estimates_is_the_maximum(case):
+    _, _, _, names, model = case
+    assert model.log_likelihood() == model.log_likelihood_
+    assert model.log_likelihood(model.params_) == pytest.approx(model.log_likelihood_, rel=1e-12)
+    for name in names:
+        for factor in (0.9, 1.1):
+            moved = model.params_.copy()
+            moved[name] *= factor
+            assert model.log_likelihood(moved) < model.log_likelihood_
+    with pytest.raises(ParamsError, match="params needs exactly"):
+        model.log_likelihood({"r": 1.0})
+
+
+def test_before_fit_everything_learned_is_a_not_fitted_error(case):
+    kind, cls, summary, _, _ = case
+    model = cls()
+    with pytest.raises(NotFittedError, match="fit"):
+        predictions(kind, model, EXTREME[kind])
+    with pytest.raises(NotFittedError):
+        model.log_likelihood()
+    with pytest.raises(NotFittedError):
+        model.summary
+
+
+def test_clone_round_trip_and_init_sets_only_parameters(case):
+    _, cls, _, _, fitted = case
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params() and not hasattr(copy, "params_")
+    fresh = cls(**cls().get_params())
+    assert set(vars(fresh)) == set(cls().get_params())  # __init__ stores its parameters and nothing else
+    assert fresh.set_params(tol=1e-8).tol == 1e-8
+
+
+def test_predictions_are_finite_on_extreme_customers(case):
+    kind, _, _, _, model = case
+    for values in predictions(kind, model, EXTREME[kind]):
+        assert np.isfinite(values).all(), (kind, values)
+
+
+def test_repr_before_and_after_fit(case):
+    _, cls, _, _, fitted = case
+    assert "not fitted" in repr(cls()) and "not fitted" in cls()._repr_html_()
+    assert repr(fitted).startswith(f"<workbench.{cls.__name__}") and "<table>" in fitted._repr_html_()
+
+
+def test_every_model_class_is_in_the_contract_list():
+    from workbench.models._mle import MLEModel
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    public = {c.__name__ for c in subclasses(MLEModel) if not c.__name__.startswith("_")}
+    assert public == {cls.__name__ for cls, _, _ in MODELS.values()}
