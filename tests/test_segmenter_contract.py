@@ -183,10 +183,16 @@ def test_get_params_round_trip(make):
     assert seg.set_params(name="renamed").name == "renamed"
 
 
-def test_init_stores_parameters_unchanged(make):
+def test_init_sets_only_its_parameters_unchanged(make):
+    """scikit-learn's rule (check_no_attributes_set_in_init): __init__ stores each parameter it
+    is given, the very object, and sets no other attribute; validation waits for fit."""
     seg = make()
-    for key, value in seg.get_params(deep=False).items():
-        assert getattr(seg, key) is value
+    params = seg.get_params(deep=False)
+    sentinels = {key: value if key in ("name", "language") else object() for key, value in params.items()}
+    fresh = type(seg)(**sentinels)
+    assert set(vars(fresh)) == set(params), f"__init__ sets {sorted(set(vars(fresh)) - set(params))}"
+    for key, value in sentinels.items():
+        assert getattr(fresh, key) is value, key
 
 
 def test_repr_before_and_after_fit(make, summary):
