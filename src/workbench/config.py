@@ -24,19 +24,9 @@ from pydantic import Field, ValidationError, model_validator
 from workbench.data.params import BUNDLED, DataParams, Strict  # noqa: F401  (BUNDLED re-exported)
 from workbench.paths import HOME_ENV, notebooks_dir, params_dir, project_root, reports_dir  # noqa: F401  (re-exported)
 from workbench.errors import ParamsError
+from workbench.models.params import CLVParams
 from workbench.units import TimeUnit
 from workbench.segment.schema import TiersConfig, params_error
-
-class CLVParams(Strict):
-    """Settings of the CLV report: which transaction models, the CLV horizon and discount."""
-
-    models: list[Literal["bgnbd", "paretonbd"]] = Field(
-        default_factory=lambda: ["bgnbd", "paretonbd"], min_length=1, description="transaction models to compare"
-    )
-    horizon_months: int = Field(12, gt=0, le=240, description="CLV horizon in months")
-    discount_rate: float = Field(0.01, ge=0, lt=1, description="discount rate per month")
-    max_frequency: int = Field(7, ge=1, le=50, description="last calibration-frequency group in conditional expectations")
-
 
 class Params(Strict):
     """One scenario: data, time frame, presentation and per-method settings."""

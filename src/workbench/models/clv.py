@@ -119,7 +119,15 @@ def _weights(summary, weights, n: int, source: str) -> np.ndarray | None:
 # transaction models
 # --------------------------------------------------------------------------------------------
 class _TransactionModel(MLEModel):
-    """BG/NBD and Pareto/NBD: fit on (frequency, recency, T) and predict per customer."""
+    """BG/NBD and Pareto/NBD: fit on (frequency, recency, T) and predict per customer.
+
+    A subclass with a ``kind`` (its name in params) and a ``label`` (its name in reports) is
+    registered: params, the CLV tier scheme and the CLV report accept it
+    (:func:`workbench.models.registry.transaction_models`).
+    """
+
+    kind: str | None = None
+    label: str | None = None
 
     _fit_columns = ("frequency", "recency", "T")
 
@@ -289,6 +297,8 @@ class BetaGeo(_TransactionModel):
     Model". http://brucehardie.com/notes/021/
     """
 
+    kind = "bgnbd"  # the name in params (clv.models, the clv tier scheme)
+    label = "BG/NBD"
     _param_names = ("r", "alpha", "a", "b")
     _ridge_pairs = ((0, 1), (2, 3))
 
@@ -397,6 +407,8 @@ class ParetoNBD(_TransactionModel):
     Model in MATLAB". http://brucehardie.com/notes/008/
     """
 
+    kind = "paretonbd"
+    label = "Pareto/NBD"
     _param_names = ("r", "alpha", "s", "beta")
     _ridge_pairs = ((0, 1), (2, 3))
     _fd_step = 1e-5

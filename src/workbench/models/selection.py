@@ -6,21 +6,17 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from workbench.errors import NotApplicableError, ParamsError
-from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD, predict_clv
+from workbench.errors import NotApplicableError
+from workbench.models.clv import GammaGamma, predict_clv
+from workbench.models.registry import transaction_model
 from workbench.models.validation import clv_ranking, holdout_errors
-
-TRANSACTION_MODELS = {"bgnbd": ("BG/NBD", BetaGeo), "paretonbd": ("Pareto/NBD", ParetoNBD)}
-
 
 def fit_transaction_models(summary: pd.DataFrame, names: Iterable[str] = ("bgnbd", "paretonbd")) -> dict:
     """Fitted transaction models by display name (``"BG/NBD"``, ``"Pareto/NBD"``)."""
     models = {}
     for name in names:
-        if name not in TRANSACTION_MODELS:
-            raise ParamsError(f"clv.models: unknown model {name!r}; choose from {sorted(TRANSACTION_MODELS)}")
-        label, cls = TRANSACTION_MODELS[name]
-        models[label] = cls().fit(summary)
+        cls = transaction_model(name, "clv.models")
+        models[cls.label or cls.__name__] = cls().fit(summary)
     return models
 
 

@@ -18,7 +18,6 @@ import pandas as pd
 from workbench.errors import NotApplicableError, ParamsError
 from workbench.segment.base import Segmenter, check_shares, has_amounts
 
-TRANSACTION_MODELS = ("bgnbd", "paretonbd")
 DEFAULT_LABELS = (
     {"en": "Top CLV", "zh": "高终身价值"},
     {"en": "Middle CLV", "zh": "中终身价值"},
@@ -68,16 +67,16 @@ class CLVTiers(Segmenter):
         self.language = language
 
     def _fit(self, data: pd.DataFrame) -> list[Any]:
-        from workbench.models.clv import BetaGeo, GammaGamma, ParetoNBD
+        from workbench.models.clv import GammaGamma
+        from workbench.models.registry import transaction_model
 
         if not has_amounts(data):
             raise NotApplicableError(f"{self._who} needs amounts (spend per purchase), and these transactions have none (counts only)")
         shares = check_shares(self.shares)
-        if self.model not in TRANSACTION_MODELS:
-            raise ParamsError(f"{self._who}: model must be one of {TRANSACTION_MODELS}, got {self.model!r}")
+        model_class = transaction_model(self.model, f"{self._who}: model")
         if not 0 <= self.p_alive_min < 1:
             raise ParamsError(f"{self._who}: p_alive_min must be in [0, 1), got {self.p_alive_min}")
-        self.transaction_model_ = (BetaGeo() if self.model == "bgnbd" else ParetoNBD()).fit(data)
+        self.transaction_model_ = model_class().fit(data)
         spenders = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
         self.spend_model_ = GammaGamma().fit(spenders)
         value, alive = self.predict(data)

@@ -25,7 +25,7 @@ from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import ParamsError
 from workbench.segment.base import (
@@ -392,12 +392,21 @@ class ClvScheme(_Scheme):
     """Tiers by predicted CLV (BG/NBD or Pareto/NBD with Gamma-Gamma spend), then "likely lost"."""
 
     kind: Literal["clv"]
-    model: Literal["bgnbd", "paretonbd"] = "bgnbd"
+    model: str = Field("bgnbd", description="a registered transaction model (bgnbd, paretonbd, ...)")
     horizon_months: int = Field(12, gt=0, le=240)
     discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
     p_alive_min: float = Field(0.3, ge=0, lt=1, description="below it: the likely-lost tier; 0 = none")
     tiers: list[TierSpec]
     lost_label: LabelLike | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _registered(cls, model: str) -> str:
+        from workbench.models.registry import transaction_models
+
+        if model not in transaction_models():
+            raise ValueError(f"unknown model {model!r}; registered: {sorted(transaction_models())}")
+        return model
 
     @model_validator(mode="after")
     def _check(self) -> ClvScheme:
@@ -599,6 +608,8 @@ def params_error(exc: ValidationError, prefix: str = "tiers", root: type[BaseMod
         elif kind == "extra_forbidden":
             allowed = _allowed_keys(root or TiersConfig, err["loc"][:-1])
             msg = f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key (check its spelling)"
+        elif kind == "value_error":
+            msg = msg.removeprefix("Value error, ")
         elif kind == "missing":
             msg = "required key is missing"
         elif kind == "union_tag_invalid":

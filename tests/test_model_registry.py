@@ -1,0 +1,47 @@
+"""A new transaction model is one class: declared with a kind, params and the CLV tiers accept it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_segmenter_contract import synthetic_summary
+from workbench.config import parse_params
+from workbench.errors import ParamsError
+from workbench.models.clv import BetaGeo
+from workbench.models.registry import transaction_model, transaction_models
+from workbench.segment import build_segmenters
+
+
+class HeavierStartBetaGeo(BetaGeo):
+    """A BG/NBD fitted from another starting point: a stand-in for a new model in a test."""
+
+    kind = "bgnbd_test_start"
+    label = "BG/NBD (test start)"
+
+    @staticmethod
+    def _start_values(alpha0):
+        return [0.8, alpha0 * 1.5, 0.8, 1.5]
+
+
+def test_the_shipped_models_are_registered():
+    models = transaction_models()
+    assert {"bgnbd", "paretonbd"} <= set(models) and models["bgnbd"] is BetaGeo
+
+
+def test_a_new_model_class_is_accepted_by_params_and_fits_through_the_clv_tiers():
+    assert transaction_model("bgnbd_test_start") is HeavierStartBetaGeo
+    params = parse_params({"clv": {"models": ["bgnbd", "bgnbd_test_start"]}, "tiers": {"schemes": [
+        {"name": "clv_test", "kind": "clv", "model": "bgnbd_test_start",
+         "tiers": [{"label": "Top", "share": 0.5}, {"label": "Rest", "share": 0.5}]}]}})
+    assert params.clv.models == ["bgnbd", "bgnbd_test_start"]
+    (segmenter,) = build_segmenters(params.tiers)
+    summary = synthetic_summary(seed=11)
+    labels = segmenter.fit_assign(summary)
+    assert type(segmenter.transaction_model_) is HeavierStartBetaGeo and labels.notna().all()
+    # a different start reaches the same maximum as BG/NBD itself
+    assert segmenter.transaction_model_.params_.to_numpy() == pytest.approx(BetaGeo().fit(summary).params_.to_numpy(), rel=1e-4)
+
+
+def test_an_unknown_model_names_the_key_and_the_registered_kinds():
+    with pytest.raises(ParamsError, match=r"clv.models: unknown model\(s\) \['bgnbdd'\]; registered: \["):
+        parse_params({"clv": {"models": ["bgnbdd"]}})
