@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import tests.example_method  # noqa: F401  (a method defined outside the package: see test_registry_proof)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -13,6 +13,7 @@ from workbench.data.synthetic import CDNOW_PARAMS, simulate_bgnbd, simulate_gamm
 from workbench.errors import ConvergenceError, NotFittedError, WorkbenchError
 from workbench.models.clv import BetaGeo
 from workbench.segment.clv import CLVTiers
+from workbench.segment.registry import scheme_specs
 from workbench.segment import (
     Crossed,
     FacetTiers,
@@ -21,6 +22,7 @@ from workbench.segment import (
     RFMScoreTiers,
     RFMSegmenter,
     ScoreTiers,
+    TiersConfig,
     ValueGrid,
     build_segmenters,
 )
@@ -43,6 +45,9 @@ SEGMENTERS = {
     "clv_bgnbd": lambda: CLVTiers(),
     "clv_paretonbd_no_lost_tier": lambda: CLVTiers("paretonbd", p_alive_min=0, shares=[0.5, 0.5], labels=["Hi", "Lo"]),
     **{f"default:{s.name}": (lambda s=s: clone(s)) for s in build_segmenters()},
+    # every registered kind, from its spec's example (a new kind is checked without editing this file)
+    **{f"kind:{s.name}": (lambda s=s: clone(s)) for s in build_segmenters(TiersConfig(schemes=[
+        spec.example() for spec in scheme_specs().values() if spec.EXAMPLE is not None]))},
 }
 
 
@@ -241,6 +246,11 @@ def test_customer_id_column_is_accepted(make, summary):
     flat = summary.reset_index()
     flat.attrs = summary.attrs
     assert seg.assign(flat).equals(seg.assign(summary))
+
+
+def test_every_registered_kind_has_an_example_in_the_contract():
+    assert {spec for spec in scheme_specs().values() if spec.EXAMPLE is None} == set()
+    assert {name.removeprefix("kind:") for name in SEGMENTERS if name.startswith("kind:")} == set(scheme_specs())
 
 
 def test_every_segmenter_class_is_in_the_contract_list():

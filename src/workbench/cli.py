@@ -132,6 +132,13 @@ def show_params(
         value = repr(getattr(resolved, name))
         table.add_row(name, value if len(value) <= 80 else value[:77] + "...", field.description or "")
     console().print(table)
+    from workbench.segment.registry import scheme_specs
+
+    kinds = Table("kind", "keys", "what it does", title="tier scheme kinds (tiers.schemes[].kind)")
+    for kind, spec in scheme_specs().items():
+        keys = ", ".join(k for k in spec.model_fields if k not in ("name", "description", "kind"))
+        kinds.add_row(kind, keys, (spec.__doc__ or "").strip().splitlines()[0])
+    console().print(kinds)
 
 
 @app.command()

@@ -13,7 +13,8 @@ YAML entry, e.g.::
         - {label: {en: Bronze, zh: 青铜}}       # the last tier takes the rest: no min
 
 Kinds: ``rfm_segments``, ``rfm_score``, ``thresholds``, ``quantiles``, ``pareto``, ``lifecycle``,
-``grid``, ``facet``, ``crossed``. Mistakes raise :class:`~workbench.errors.ParamsError` naming the
+``grid``, ``facet``, ``crossed``, ``clv``, and any kind registered later
+(:mod:`workbench.segment.registry`). Mistakes raise :class:`~workbench.errors.ParamsError` naming the
 key path, e.g. ``tiers.schemes[2].tiers[1].min: thresholds must strictly decrease ...``.
 """
 
@@ -38,6 +39,7 @@ from workbench.segment.base import (
     defaults,
 )
 from workbench.segment.clv import DEFAULT_LOST, CLVTiers
+from workbench.segment.registry import Scheme, SchemeSpec, scheme_kinds, scheme_specs
 from workbench.segment.grid import ValueGrid
 from workbench.segment.lifecycle import STAGES, LifecycleStages
 from workbench.segment.rfm import RFMScoreTiers, RFMSegmenter, RFMSegmentRule, default_segment_map, segment_grid
@@ -137,20 +139,14 @@ def _shares(tiers: list[TierSpec]) -> list[float]:
     return shares
 
 
-class _Scheme(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="identifier of the scheme")
-    description: str | None = None
-
-    def labels_en(self, config: TiersConfig) -> list[str] | None:
-        """English tier labels when known without data (used to check playbook keys)."""
-        tiers = getattr(self, "tiers", None)
-        return [t.label.en for t in tiers] if tiers else None
+_Scheme = SchemeSpec
 
 
 class ThresholdsScheme(_Scheme):
     """Thresholds on any numeric column: ``min`` per tier (``max`` when lower is better)."""
 
     kind: Literal["thresholds"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "revenue", "tiers": [{"label": {"en": "High", "zh": "高"}, "min": 100}, {"label": {"en": "Low", "zh": "低"}}]}
     column: str
     higher_is_better: bool = True
     tiers: list[TierSpec]
@@ -178,6 +174,7 @@ class QuantilesScheme(_Scheme):
     """Shares of customers by a numeric column (top 20 % / next 30 % / rest)."""
 
     kind: Literal["quantiles"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "revenue", "tiers": [{"label": {"en": "Top", "zh": "前列"}, "share": 0.2}, {"label": {"en": "Rest", "zh": "其余"}, "share": 0.8}]}
     column: str
     higher_is_better: bool = True
     tiers: list[TierSpec]
@@ -203,6 +200,7 @@ class ParetoScheme(_Scheme):
     """Revenue-contribution tiers: shares of the column's total (A = 80 %, B = 15 %, C = 5 %)."""
 
     kind: Literal["pareto"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": "A", "share": 0.8}, {"label": "B", "share": 0.15}, {"label": "C", "share": 0.05}]}
     column: str = "revenue"
     tiers: list[TierSpec]
 
@@ -226,6 +224,7 @@ class RFMSegmentsScheme(_Scheme):
     """The named RFM segments, with the settings of ``tiers.rfm``."""
 
     kind: Literal["rfm_segments"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {}
 
     def labels_en(self, config: TiersConfig) -> list[str]:
         return [s.label.en for s in config.rfm.segments]
@@ -248,6 +247,7 @@ class RFMScoreScheme(_Scheme):
     """Tiers on an RFM score (``rfm_score``, ``R``, ``F`` or ``M``): ``min`` per tier or ``share``."""
 
     kind: Literal["rfm_score"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": "A", "min": 10}, {"label": "B"}]}
     column: Literal["rfm_score", "R", "F", "M"] = "rfm_score"
     tiers: list[TierSpec]
 
@@ -281,6 +281,7 @@ class LifecycleScheme(_Scheme):
     """Lifecycle stages (see :class:`~workbench.segment.lifecycle.LifecycleStages`)."""
 
     kind: Literal["lifecycle"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {}
     new_within_days: float = Field(90, gt=0)
     dormant_after_days: float = Field(180, gt=0)
     churned_after_days: float = Field(365, gt=0)
@@ -315,6 +316,7 @@ class GridScheme(_Scheme):
     """The revenue x frequency x potential x relationship grid (see :class:`ValueGrid`)."""
 
     kind: Literal["grid"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {}
     revenue_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5])
     frequency_min: float = 2
     potential_column: str | None = None
@@ -355,6 +357,7 @@ class FacetScheme(_Scheme):
     """Tiers from an attribute column (nature, industry, size, region)."""
 
     kind: Literal["facet"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "region"}
     column: str
     values: list[FacetValue] | None = None
 
@@ -375,6 +378,7 @@ class CrossedScheme(_Scheme):
     """The product of earlier schemes, named in ``of`` (tiers ordered lexicographically)."""
 
     kind: Literal["crossed"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"of": ["facet", "pareto"]}
     of: list[str] = Field(min_length=2)
     sep: str = " · "
 
@@ -392,6 +396,7 @@ class ClvScheme(_Scheme):
     """Tiers by predicted CLV (BG/NBD or Pareto/NBD with Gamma-Gamma spend), then "likely lost"."""
 
     kind: Literal["clv"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": {"en": "Top CLV", "zh": "高价值"}, "share": 0.5}, {"label": {"en": "Rest", "zh": "其余"}, "share": 0.5}]}
     model: str = Field("bgnbd", description="a registered transaction model (bgnbd, paretonbd, ...)")
     horizon_months: int = Field(12, gt=0, le=240)
     discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
@@ -430,35 +435,6 @@ class ClvScheme(_Scheme):
             name=self.name,
             language=language,
         )
-
-
-Scheme = Annotated[
-    Union[  # noqa: UP007 - a discriminated union reads best spelled out
-        RFMSegmentsScheme,
-        RFMScoreScheme,
-        ThresholdsScheme,
-        QuantilesScheme,
-        ParetoScheme,
-        LifecycleScheme,
-        GridScheme,
-        FacetScheme,
-        CrossedScheme,
-        ClvScheme,
-    ],
-    Field(discriminator="kind"),
-]
-KINDS = (
-    "rfm_segments",
-    "rfm_score",
-    "thresholds",
-    "quantiles",
-    "pareto",
-    "lifecycle",
-    "grid",
-    "facet",
-    "crossed",
-    "clv",
-)
 
 
 # ----------------------------------------------------------------------------- playbooks
@@ -613,9 +589,9 @@ def params_error(exc: ValidationError, prefix: str = "tiers", root: type[BaseMod
         elif kind == "missing":
             msg = "required key is missing"
         elif kind == "union_tag_invalid":
-            path, msg = _join(path, "kind"), f"unknown scheme kind {ctx.get('tag')!r}; kinds: {', '.join(KINDS)}"
+            path, msg = _join(path, "kind"), f"unknown scheme kind {ctx.get('tag')!r}; kinds: {', '.join(scheme_kinds())}"
         elif kind == "union_tag_not_found":
-            path, msg = _join(path, "kind"), f"missing; kinds: {', '.join(KINDS)}"
+            path, msg = _join(path, "kind"), f"missing; kinds: {', '.join(scheme_kinds())}"
         lines.append(f"{path}: {msg}")
     return ParamsError(lines[0] if len(lines) == 1 else "invalid params:\n  " + "\n  ".join(lines))
 
@@ -634,6 +610,8 @@ def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
             tp = get_args(tp)[0]
         elif get_origin(tp) is dict:
             tp = get_args(tp)[1]
+        elif tp is Any and str(part) in scheme_specs():  # a scheme entry: its kind names the spec
+            tp = scheme_specs()[str(part)]
         elif get_origin(tp) is Union:  # a tagged union: the tag names the member
             members = [m for m in get_args(tp) if _unwrap(m) is not None and part in _tags(_unwrap(m))]
             if not members:
@@ -647,6 +625,16 @@ def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
 
 def _unwrap(tp: Any) -> Any:
     """Strip ``Annotated`` and ``X | None``."""
+
+
+
+
+
+
+
+
+
+
     while get_origin(tp) is Annotated:
         tp = get_args(tp)[0]
     if get_origin(tp) in (Union, UnionType):
@@ -666,7 +654,7 @@ def _key_path(prefix: str, loc: tuple) -> str:
     parts = list(loc)
     for i, part in enumerate(parts):
         # drop the discriminator tag pydantic inserts after a scheme's index
-        if isinstance(part, str) and part in KINDS and i >= 2 and parts[i - 2] == "schemes":
+        if isinstance(part, str) and part in scheme_specs() and i >= 2 and parts[i - 2] == "schemes":
             continue
         path = _join(path, f"[{part}]" if isinstance(part, int) else str(part))
     return path

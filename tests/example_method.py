@@ -1,0 +1,45 @@
+"""A segmentation method defined outside the package, as a user or a later issue would add one:
+one segmenter class and its scheme spec, nothing else. Imported by conftest.py, so the registry
+knows the kind "buyer_bands" before the contract tests are collected; tests/test_registry_proof.py
+checks that params, build_segmenters and Scenario accept it without any other file changed."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from workbench.segment.base import Segmenter, numeric_column
+from workbench.segment.registry import SchemeSpec
+
+
+class BuyerBands(Segmenter):
+    """Repeat buyers (at least ``min_repeats`` repeat purchases) first, then one-time buyers."""
+
+    def __init__(self, min_repeats: int = 1, *, name: str = "buyer_bands", language: str = "en"):
+        self.min_repeats = min_repeats
+        self.name = name
+        self.language = language
+
+    def _fit(self, data: pd.DataFrame) -> list[Any]:
+        numeric_column(data, "frequency", self._who, param=None)
+        return [{"en": "Repeat buyers", "zh": "复购客户"}, {"en": "One-time buyers", "zh": "一次性客户"}]
+
+    def _codes(self, data: pd.DataFrame) -> np.ndarray:
+        return (numeric_column(data, "frequency", self._who, param=None) < self.min_repeats).astype(int)
+
+
+class BuyerBandsScheme(SchemeSpec):
+    """``kind: buyer_bands`` in tiers.schemes."""
+
+    kind: Literal["buyer_bands"]
+    min_repeats: int = Field(1, ge=1)
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"min_repeats": 2}
+
+    def labels_en(self, config: Any) -> list[str]:
+        return ["Repeat buyers", "One-time buyers"]
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        return BuyerBands(self.min_repeats, name=self.name, language=language)
