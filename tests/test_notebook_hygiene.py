@@ -34,6 +34,11 @@ def test_parameters_cell_holds_literals_only(path: Path):
         ast.literal_eval(node.value)  # raises for anything but a literal
 
 
+#: Statements that make a cell a program rather than a report step (loops, branches, comprehensions).
+LOGIC = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.IfExp, ast.Try, ast.With, ast.ListComp, ast.DictComp,
+         ast.SetComp, ast.GeneratorExp)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_logic_lives_in_the_package(path: Path):
     nb = nbformat.read(path, as_version=4)
@@ -42,3 +47,6 @@ def test_logic_lives_in_the_package(path: Path):
             tree = ast.parse(cell.source)
             defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
             assert not defs, f"{path.name}: move functions and classes into src/workbench"
+            logic = sorted({type(n).__name__ for n in ast.walk(tree) if isinstance(n, LOGIC)})
+            assert not logic, (f"{path.name}: a cell holds {logic}; move the section into a report helper "
+                               f"(workbench.report.*) and call it:\n{cell.source}")

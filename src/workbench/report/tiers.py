@@ -8,8 +8,9 @@ import pandas as pd
 from workbench.errors import ConvergenceError, NotApplicableError
 from workbench.i18n import text
 from workbench.playbook import playbook_table
-from workbench.plots.rfm import plot_segment_sizes
-from workbench.report.display import escape, table
+from workbench.plots.rfm import plot_segment_sizes, plot_tier_treemap
+from workbench.report.display import escape, say, table
+from workbench.report.metrics import record
 from workbench.segment import Segmenter, profile
 
 
@@ -100,3 +101,25 @@ def top_customers(summary: pd.DataFrame, labels: dict[str, pd.Series], n: int = 
     columns = [c for c in ("revenue", "frequency", "recency", "T") if c in top.columns]
     tiers = pd.DataFrame({name: tier.reindex(top.index).astype(str) for name, tier in labels.items()})
     return top[columns].join(tiers)
+
+
+def show_rfm_treemap(labels: dict[str, pd.Series], summary: pd.DataFrame, language: str = "en") -> None:
+    """The named RFM segments as a treemap sized by revenue (by customers for counts only)."""
+    if "rfm" not in labels:
+        return
+    size = "revenue_total" if "revenue" in summary.columns else "customers"
+    plot_tier_treemap(profile(summary, labels["rfm"], extra_columns=[]), size, language=language)
+    plt.show()
+
+
+def export_schemes(sc, summary: pd.DataFrame, labels: dict[str, pd.Series]) -> pd.DataFrame:
+    """One CRM file per fitted scheme (recorded as the run's exports): scheme and file name."""
+    files = {name: sc.export_crm(summary, labels[name]).name for name in labels}
+    record("exports", list(files.values()))
+    return pd.DataFrame({"scheme": list(files), "file": list(files.values())})
+
+
+def note_counts_only(sc) -> None:
+    """Say what a log without amounts leaves out (nothing for a log with amounts)."""
+    if not sc.has_amounts:
+        say(text("no_amounts", sc.language))

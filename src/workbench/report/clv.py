@@ -1,0 +1,82 @@
+"""Sections of the CLV report: one call per notebook cell."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from workbench.i18n import text
+from workbench.models import selection, validation
+from workbench.models.clv import predict_clv
+from workbench.plots import clv as clv_plots
+from workbench.report.display import say, table
+from workbench.report.metrics import record
+from workbench.report.tiers import fit_schemes, show_schemes
+
+
+def fit_models(sc, calibration: pd.DataFrame) -> tuple[dict, object | None]:
+    """The scenario's transaction models and the Gamma-Gamma spend model (None, with a note, for a
+    log without amounts), fitted once on the calibration period."""
+    record("customers", len(calibration))
+    record("holdout_repeat_transactions", int(calibration["frequency_holdout"].sum()))
+    models = selection.fit_transaction_models(calibration, sc.params.clv.models)
+    spend = selection.fit_spend_model(calibration) if sc.has_amounts else None
+    if spend is None:
+        say(text("no_amounts_clv", sc.language))
+    return models, spend
+
+
+def show_estimates(models: dict, spend, language: str) -> None:
+    """Estimates with standard errors, recorded per model; the spend-frequency correlation."""
+    table(selection.parameter_table({**models, **({"Gamma-Gamma": spend} if spend is not None else {})}))
+    for name, model in models.items():
+        record(f"params_{name}", model.params_.round(4).to_dict())
+    if spend is not None:
+        record("params_Gamma-Gamma", spend.params_.round(4).to_dict())
+        say("{sentence}", sentence=text("spend_correlation", language, corr=spend.frequency_spend_corr_))
+
+
+def show_tracking(models: dict, sc) -> None:
+    """Cumulative and per-period repeat transactions, actual against each model."""
+    tracks = {name: validation.tracking(model, sc.data.transactions, time_unit=sc.params.time_unit,
+                                        observation_end=sc.observation_end, calibration_end=sc.params.calibration_end)
+              for name, model in models.items()}
+    fig, axes = plt.subplots(len(tracks), 2, figsize=(13, 4 * len(tracks)), squeeze=False)
+    for row, (name, track) in zip(axes, tracks.items()):
+        for ax, cumulative in zip(row, (True, False)):
+            clv_plots.plot_tracking(track, cumulative=cumulative, ax=ax, language=sc.language)
+            ax.set_title(f"{name}: {ax.get_title()}")
+    plt.show()
+
+
+def show_conditional_expectations(models: dict, calibration: pd.DataFrame, max_frequency: int, language: str) -> None:
+    """Mean holdout purchases by calibration frequency: each model against the actual."""
+    fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4), squeeze=False)
+    for ax, (name, model) in zip(axes[0], models.items()):
+        expected = validation.conditional_expectations(model, calibration, max_frequency)
+        clv_plots.plot_conditional_expectations(expected, ax=ax, language=language).set_title(name)
+    plt.show()
+
+
+def show_clv(models: dict, best, spend, calibration: pd.DataFrame, sc) -> tuple[pd.DataFrame | None, float | None]:
+    """CLV of the best model, how each model's CLV ranks holdout revenue, the CLV distribution;
+    (None, None) and a note without amounts."""
+    if spend is None:
+        say(text("no_amounts_clv", sc.language))
+        return None, None
+    settings = sc.params.clv
+    values = predict_clv(best, spend, calibration, settings.horizon_months, settings.discount_rate)
+    total = record("clv_total", round(float(values.sum()), 2))
+    ranking = selection.clv_holdout_ranking(models, spend, calibration, settings.horizon_months, settings.discount_rate)
+    record("clv_top_decile_share", ranking["top_share"].round(4).to_dict())
+    table(ranking)
+    clv_plots.plot_clv_distribution(values, language=sc.language)
+    plt.show()
+    return ranking, total
+
+
+def show_clv_tiers(sc, calibration: pd.DataFrame) -> None:
+    """The scenario's model-based tier schemes fitted on the calibration period, with holdout columns."""
+    schemes = fit_schemes([s for s in sc.segmenters() if s.needs_repeat_customers], calibration)
+    show_schemes(schemes, calibration, sc.params.tiers, language=sc.language,
+                 extra_columns=["frequency_holdout", "revenue_holdout"])
