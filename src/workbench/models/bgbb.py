@@ -20,7 +20,7 @@ from scipy.special import betaln, digamma, gammaln, logsumexp
 
 from workbench.errors import ParamsError
 from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
-from workbench.models.clv import _series, _weights
+from workbench.models.transaction import _series, _weights
 
 __all__ = ["BetaGeoBetaBinom"]
 

@@ -2,7 +2,7 @@
 
 Params (``clv.models``, the ``clv`` tier scheme's ``model``), the CLV tiers and the CLV report
 ask here, so a new transaction model is one class (a subclass of
-:class:`~workbench.models.clv._TransactionModel` with ``kind`` and ``label``), nothing else.
+:class:`~workbench.models.transaction._TransactionModel` with ``kind`` and ``label``), nothing else.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from workbench.errors import ParamsError
 
 def transaction_models() -> dict[str, type]:
     """kind -> class of every transaction model defined so far (subclasses included)."""
-    from workbench.models.clv import _TransactionModel
+    from workbench.models import clv  # noqa: F401  (defines the shipped models)
+    from workbench.models.transaction import _TransactionModel
 
     found: dict[str, type] = {}
     stack = list(_TransactionModel.__subclasses__())
