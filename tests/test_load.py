@@ -17,7 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.data.clean import date_candidates, outlier_fence, parse_amounts, parse_timestamps
+from workbench.data.amounts import parse_amounts
+from workbench.data.clean import outlier_fence
+from workbench.data.dates import date_candidates, parse_timestamps
 from workbench.data.datasets import cdnow_path, load_cdnow
 from workbench.data.load import Transactions, load_transactions, sniff_delimiter
 

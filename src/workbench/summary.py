@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from workbench.data.clean import finite, local_time
+from workbench.data.engine import finite, local_time
 from workbench.errors import DataError, ParamsError
 from workbench.privacy import shown_records
 from workbench.units import DAYS_PER_UNIT, days_per_unit
@@ -345,7 +345,7 @@ def _read_files(path: str, mapping: dict[str, str], con: Any, source: str) -> ir
 
 def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, ir.Column]:
     """Contract types as expressions on ``table``: customer_id string, timestamp (naive; a
-    zone-aware one at its wall-clock time, see :func:`workbench.data.clean.local_time`), amount
+    zone-aware one at its wall-clock time, see :func:`workbench.data.engine.local_time`), amount
     float64."""
     ts_type = table.timestamp.type()
     if ts_type.is_string():

@@ -13,15 +13,11 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from workbench.data.clean import (
-    DATE_RANGE,
-    CleaningLog,
-    ambiguous_dates_error,
-    format_examples,
-    parse_text,
-    parse_timestamps,
-    run,
-)
+from workbench.data.cleaning_log import CleaningLog, format_examples
+from workbench.data.columns import parse_text
+from workbench.data.dates import DATE_RANGE, parse_timestamps
+from workbench.data.engine import run
+from workbench.data.parse import ambiguous_dates_error
 from workbench.data.load import read_source, resolve_columns
 from workbench.errors import ParamsError
 from workbench.privacy import shown_ids
@@ -62,7 +58,7 @@ def load_customers(
         Rows with an empty customer id: ``"drop"`` (default; reported) or ``"error"``.
     date_format, dayfirst, timezone
         For ``signup_date``, columns ending in ``_date`` and datetime columns (see
-        :func:`workbench.data.clean.parse_timestamps`); an unreadable or out-of-range date is an
+        :func:`workbench.data.dates.parse_timestamps`); an unreadable or out-of-range date is an
         error, and so are dates read both day-first and month-first unless ``dayfirst`` is given.
         Zone-aware dates keep their local wall-clock time unless ``timezone`` names a zone to
         convert them to first.

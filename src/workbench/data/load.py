@@ -22,19 +22,11 @@ import duckdb
 import ibis
 import pandas as pd
 
-from workbench.data.clean import (
-    OPTIONAL,
-    NEEDED,
-    CleaningLog,
-    CleaningOptions,
-    Workspace,
-    clean_table,
-    parse_frame,
-    parse_table,
-    quiet_engine,
-    run,
-    integer_if_whole,
-)
+from workbench.data.clean import clean_table
+from workbench.data.cleaning_log import CleaningLog, CleaningOptions
+from workbench.data.columns import NEEDED, OPTIONAL
+from workbench.data.engine import Workspace, quiet_engine, run
+from workbench.data.parse import integer_if_whole, parse_frame, parse_table
 from workbench.errors import DataError, ParamsError
 from workbench.files import regular_file
 
