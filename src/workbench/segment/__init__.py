@@ -11,7 +11,7 @@
   :func:`build_segmenters`.
 """
 
-from workbench.segment.base import Label, ScoreTiers, Segmenter
+from workbench.segment.base import Label, Segmenter
 from workbench.segment.clv import CLVTiers
 from workbench.segment.grid import ValueGrid
 from workbench.segment.lifecycle import LifecycleStages
@@ -19,6 +19,7 @@ from workbench.segment.profiles import profile
 from workbench.segment.rfm import RFMScorer, RFMScoreTiers, RFMSegmenter, rfm_scores
 from workbench.segment.rules import Crossed, FacetTiers, ParetoTiers, ThresholdTiers
 from workbench.segment.schema import TiersConfig, build_segmenters, params_error
+from workbench.segment.score import ScoreTiers
 
 QuantileTiers = ScoreTiers
 

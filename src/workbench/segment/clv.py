@@ -10,13 +10,16 @@ reuses the fitted models and cut points.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, field_validator, model_validator
 
 from workbench.errors import NotApplicableError, ParamsError
-from workbench.segment.base import Segmenter, check_shares, has_amounts
+from workbench.segment.base import LabelLike, Segmenter, check_shares, has_amounts
+from workbench.segment.registry import SchemeSpec
+from workbench.segment.specs import TierSpec, allow_keys, tier_shares
 
 DEFAULT_LABELS = (
     {"en": "Top CLV", "zh": "高终身价值"},
@@ -105,3 +108,51 @@ class CLVTiers(Segmenter):
         )
         alive = self.transaction_model_.p_alive(summary) >= self.p_alive_min
         return value, alive
+
+
+# ----------------------------------------------------------------------------- its params (tiers.schemes)
+
+
+class ClvScheme(SchemeSpec):
+    """Tiers by predicted CLV (BG/NBD or Pareto/NBD with Gamma-Gamma spend), then "likely lost"."""
+
+    kind: Literal["clv"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": {"en": "Top CLV", "zh": "高价值"}, "share": 0.5}, {"label": {"en": "Rest", "zh": "其余"}, "share": 0.5}]}
+    model: str = Field("bgnbd", description="a registered transaction model (bgnbd, paretonbd, ...)")
+    horizon_months: int = Field(12, gt=0, le=240)
+    discount_rate: float = Field(0.01, ge=0, lt=1, description="per month")
+    p_alive_min: float = Field(0.3, ge=0, lt=1, description="below it: the likely-lost tier; 0 = none")
+    tiers: list[TierSpec]
+    lost_label: LabelLike | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _registered(cls, model: str) -> str:
+        from workbench.models.registry import transaction_models
+
+        if model not in transaction_models():
+            raise ValueError(f"unknown model {model!r}; registered: {sorted(transaction_models())}")
+        return model
+
+    @model_validator(mode="after")
+    def _check(self) -> ClvScheme:
+        allow_keys(self.tiers, {"share"}, self.kind)
+        tier_shares(self.tiers)
+        return self
+
+    def labels_en(self, config: Any) -> list[str]:
+        lost = [] if self.p_alive_min == 0 else [self.lost_label.en if self.lost_label else DEFAULT_LOST["en"]]
+        return [t.label.en for t in self.tiers] + lost
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        return CLVTiers(
+            self.model,
+            self.horizon_months,
+            self.discount_rate,
+            shares=[t.share for t in self.tiers],
+            p_alive_min=self.p_alive_min,
+            labels=[t.label for t in self.tiers],
+            lost_label=self.lost_label,
+            name=self.name,
+            language=language,
+        )

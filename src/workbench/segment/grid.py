@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Label, ScoreTiers, Segmenter, numeric_column, time_unit_days, to_days
+from workbench.segment.base import (
+    KeyedParamsError,
+    Label,
+    Segmenter,
+    check_shares,
+    numeric_column,
+    time_unit_days,
+    to_days,
+)
+from workbench.segment.registry import SchemeSpec
 from workbench.segment.rules import Crossed
+from workbench.segment.score import ScoreTiers
 
 _HIGH_MID_LOW = {
     "revenue": [Label(en="High revenue", zh="高贡献"), Label(en="Mid revenue", zh="中贡献"), Label(en="Low revenue", zh="低贡献")],
@@ -100,3 +112,42 @@ class ValueGrid(Segmenter):
             gap = np.where(frequency > 0, recency / np.maximum(frequency, 1), np.inf)
         close = (T >= self.close_min_tenure_days) & (frequency > 0) & (T - recency <= self.overdue_factor * gap)
         return data.assign(_potential=potential, _close=close.astype(float))
+
+
+# ----------------------------------------------------------------------------- its params (tiers.schemes)
+
+
+class GridScheme(SchemeSpec):
+    """The revenue x frequency x potential x relationship grid (see :class:`ValueGrid`)."""
+
+    kind: Literal["grid"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {}
+    revenue_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5])
+    frequency_min: float = 2
+    potential_column: str | None = None
+    potential_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5])
+    close_min_tenure_days: float = Field(180, gt=0)
+    overdue_factor: float = Field(2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> GridScheme:
+        for key in ("revenue_shares", "potential_shares"):
+            check_shares(getattr(self, key), key=key)
+            if len(getattr(self, key)) != 3:
+                raise KeyedParamsError(key, "give three shares: high, mid, low")
+        return self
+
+    def labels_en(self, config: Any) -> None:
+        return None
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        return ValueGrid(
+            revenue_shares=self.revenue_shares,
+            frequency_min=self.frequency_min,
+            potential_column=self.potential_column,
+            potential_shares=self.potential_shares,
+            close_min_tenure_days=self.close_min_tenure_days,
+            overdue_factor=self.overdue_factor,
+            name=self.name,
+            language=language,
+        )

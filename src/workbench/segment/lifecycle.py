@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Label, Segmenter, numeric_column, time_unit_days, to_days
+from workbench.segment.base import (
+    KeyedParamsError,
+    Label,
+    LabelLike,
+    Segmenter,
+    numeric_column,
+    time_unit_days,
+    to_days,
+)
+from workbench.segment.registry import SchemeSpec
 
 #: Stages best first (engagement now), with their default labels.
 STAGES: dict[str, Label] = {
@@ -104,4 +114,42 @@ class LifecycleStages(Segmenter):
             ],
             [code["prospect"], code["churned"], code["dormant"], code["new"], code["loyal"]],
             default=code["active"],
+        )
+
+
+# ----------------------------------------------------------------------------- its params (tiers.schemes)
+
+
+class LifecycleScheme(SchemeSpec):
+    """Lifecycle stages (see :class:`~workbench.segment.lifecycle.LifecycleStages`)."""
+
+    kind: Literal["lifecycle"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {}
+    new_within_days: float = Field(90, gt=0)
+    dormant_after_days: float = Field(180, gt=0)
+    churned_after_days: float = Field(365, gt=0)
+    loyal_min_frequency: int = Field(3, ge=1)
+    labels: dict[Literal[tuple(STAGES)], LabelLike] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _check(self) -> LifecycleScheme:
+        if self.churned_after_days <= self.dormant_after_days:
+            raise KeyedParamsError(
+                "churned_after_days",
+                f"must exceed dormant_after_days ({self.churned_after_days:g} <= {self.dormant_after_days:g})",
+            )
+        return self
+
+    def labels_en(self, config: Any) -> list[str]:
+        return [self.labels.get(k, lab).en for k, lab in STAGES.items()]
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        return LifecycleStages(
+            new_within_days=self.new_within_days,
+            dormant_after_days=self.dormant_after_days,
+            churned_after_days=self.churned_after_days,
+            loyal_min_frequency=self.loyal_min_frequency,
+            labels={k: v.model_dump() for k, v in self.labels.items()} or None,
+            name=self.name,
+            language=language,
         )

@@ -57,7 +57,7 @@ class SchemeSpec(BaseModel):
 
 def scheme_specs() -> dict[str, type[SchemeSpec]]:
     """Every registered kind and its spec class."""
-    from workbench.segment import schema  # noqa: F401  (defines the shipped kinds)
+    import workbench.segment  # noqa: F401  (its modules define the shipped kinds)
 
     return dict(_SPECS)
 

@@ -28,24 +28,26 @@ Customer Base Analysis". *Journal of Marketing Research* 42(4), 415-430.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from sklearn.base import BaseEstimator
 
 from workbench.errors import NotApplicableError, NotFittedError, ParamsError
 from workbench.segment.base import (
     KeyedParamsError,
     LabelLike,
-    ScoreTiers,
     Segmenter,
     check_summary,
     defaults,
     has_amounts,
     numeric_column,
 )
+from workbench.segment.registry import SchemeSpec
+from workbench.segment.score import ScoreTiers
+from workbench.segment.specs import TierSpec, allow_keys, ladder, tier_shares
 
 SCORES = ("R", "F", "M")
 FREQUENCY_COLUMNS = ("frequency", "n_transactions")
@@ -354,3 +356,63 @@ class RFMScoreTiers(ScoreTiers):
 
     def _values(self, data: pd.DataFrame) -> np.ndarray:
         return self.scorer_.scores(data, (self.column,))[self.column].astype(float)
+
+
+# ----------------------------------------------------------------------------- its params (tiers.schemes)
+
+
+class RFMSegmentsScheme(SchemeSpec):
+    """The named RFM segments, with the settings of ``tiers.rfm``."""
+
+    kind: Literal["rfm_segments"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {}
+
+    def labels_en(self, config: Any) -> list[str]:
+        return [s.label.en for s in config.rfm.segments]
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        rfm = config.rfm
+        segments = [s.model_dump() for s in rfm.segments]
+        default = [RFMSegmentRule.model_validate(x).model_dump() for x in default_segment_map()]
+        return RFMSegmenter(
+            rfm.n,
+            frequency=rfm.frequency,
+            monetary=rfm.monetary,
+            segments=None if segments == default else segments,
+            name=self.name,
+            language=language,
+        )
+
+
+class RFMScoreScheme(SchemeSpec):
+    """Tiers on an RFM score (``rfm_score``, ``R``, ``F`` or ``M``): ``min`` per tier or ``share``."""
+
+    kind: Literal["rfm_score"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": "A", "min": 10}, {"label": "B"}]}
+    column: Literal["rfm_score", "R", "F", "M"] = "rfm_score"
+    tiers: list[TierSpec]
+
+    @model_validator(mode="after")
+    def _check(self) -> RFMScoreScheme:
+        allow_keys(self.tiers, {"min", "share"}, self.kind)
+        if any(t.share is not None for t in self.tiers):
+            tier_shares(self.tiers)
+        else:
+            ladder(self.tiers, "min", self.kind)
+        return self
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        by_share = any(t.share is not None for t in self.tiers)
+        rfm = config.rfm
+        return RFMScoreTiers(
+            self.column,
+            n=rfm.n,
+            frequency=rfm.frequency,
+            monetary=rfm.monetary,
+            weights=rfm.weight_tuple,
+            thresholds=None if by_share else [t.min for t in self.tiers[:-1]],
+            shares=[t.share for t in self.tiers] if by_share else None,
+            labels=[t.label for t in self.tiers],
+            name=self.name,
+            language=language,
+        )

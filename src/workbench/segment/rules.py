@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 from sklearn.base import clone
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Label, ScoreTiers, Segmenter
+from workbench.segment.base import Label, LabelLike, Segmenter
+from workbench.segment.registry import SchemeSpec
+from workbench.segment.score import ScoreTiers
+from workbench.segment.specs import Strict, TierSpec, allow_keys, tier_shares
 
 #: Thresholds on any numeric column (A/B/C/D, diamond/gold/silver/bronze, a bank's asset bands).
 ThresholdTiers = ScoreTiers
@@ -170,3 +174,74 @@ class Crossed(Segmenter):
         ca = self.a_._codes(data)
         cb = self.b_._codes(data)
         return ca * len(self.b_.tier_labels_) + cb
+
+
+# ----------------------------------------------------------------------------- its params (tiers.schemes)
+
+
+class ParetoScheme(SchemeSpec):
+    """Revenue-contribution tiers: shares of the column's total (A = 80 %, B = 15 %, C = 5 %)."""
+
+    kind: Literal["pareto"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": "A", "share": 0.8}, {"label": "B", "share": 0.15}, {"label": "C", "share": 0.05}]}
+    column: str = "revenue"
+    tiers: list[TierSpec]
+
+    @model_validator(mode="after")
+    def _check(self) -> ParetoScheme:
+        allow_keys(self.tiers, {"share"}, self.kind)
+        tier_shares(self.tiers)
+        return self
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        return ParetoTiers(
+            self.column,
+            shares=[t.share for t in self.tiers],
+            labels=[t.label for t in self.tiers],
+            name=self.name,
+            language=language,
+        )
+
+
+class FacetValue(Strict):
+    value: str | int | float | bool
+    label: LabelLike | None = None
+
+
+class FacetScheme(SchemeSpec):
+    """Tiers from an attribute column (nature, industry, size, region)."""
+
+    kind: Literal["facet"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "region"}
+    column: str
+    values: list[FacetValue] | None = None
+
+    def labels_en(self, config: Any) -> list[str] | None:
+        if self.values is None:
+            return None
+        named = [v.label.en if v.label else str(v.value) for v in self.values]
+        return named + [FacetTiers.OTHER.en, FacetTiers.UNKNOWN.en]
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        values = None
+        if self.values is not None:
+            values = [{"value": v.value, "label": (v.label or str(v.value))} for v in self.values]
+        return FacetTiers(self.column, values=values, name=self.name, language=language)
+
+
+class CrossedScheme(SchemeSpec):
+    """The product of earlier schemes, named in ``of`` (tiers ordered lexicographically)."""
+
+    kind: Literal["crossed"]
+    EXAMPLE: ClassVar[dict[str, Any] | None] = {"of": ["facet", "pareto"]}
+    of: list[str] = Field(min_length=2)
+    sep: str = " · "
+
+    def labels_en(self, config: Any) -> None:
+        return None
+
+    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+        out = built[self.of[0]]
+        for other in self.of[1:]:
+            out = Crossed(out, built[other], sep=self.sep, name=self.name, language=language)
+        return out
