@@ -6,8 +6,7 @@ The names below are imported on first use, so that light modules of this package
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from workbench.lazy import lazy_exports
 
 _EXPORTS = {
     "Transactions": "workbench.data.load",
@@ -17,10 +16,4 @@ _EXPORTS = {
     "load_cdnow": "workbench.data.datasets",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'workbench.data' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports("workbench.data", _EXPORTS)

@@ -8,8 +8,7 @@ do not pull in SciPy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from workbench.lazy import lazy_exports
 
 _EXPORTS = {
     "BetaGeo": "workbench.models.clv",
@@ -19,10 +18,4 @@ _EXPORTS = {
     "BetaGeoBetaBinom": "workbench.models.bgbb",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'workbench.models' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports("workbench.models", _EXPORTS)
