@@ -1,4 +1,4 @@
-"""The layer contract of pyproject.toml ([tool.importlinter]) holds, and it can fail."""
+"""The layer contract (.importlinter) holds, and it can fail."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_no_module_imports_a_layer_above_it():
 def test_a_backwards_import_breaks_the_contract(tmp_path: Path):
     """The loader importing the report layer (privacy used to live there) is caught."""
     shutil.copytree(ROOT / "src" / "workbench", tmp_path / "src" / "workbench")
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
     loader = tmp_path / "src" / "workbench" / "data" / "load.py"
     loader.write_text(loader.read_text() + "\n\ndef _backwards():\n    from workbench.report.display import customer_table  # noqa\n")
     done = _lint(tmp_path, tmp_path / "src")
