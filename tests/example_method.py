@@ -11,12 +11,18 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from workbench.segment.base import Segmenter, numeric_column
+from workbench.segment.base import HyperParams, Segmenter, numeric_column
 from workbench.segment.registry import SchemeSpec
+
+
+class BuyerBandsParams(HyperParams):
+    min_repeats: int = Field(1, ge=1)
 
 
 class BuyerBands(Segmenter):
     """Repeat buyers (at least ``min_repeats`` repeat purchases) first, then one-time buyers."""
+
+    Params = BuyerBandsParams
 
     def __init__(self, min_repeats: int = 1, *, name: str = "buyer_bands", language: str = "en"):
         self.min_repeats = min_repeats
@@ -31,15 +37,12 @@ class BuyerBands(Segmenter):
         return (numeric_column(data, "frequency", self._who, param=None) < self.min_repeats).astype(int)
 
 
-class BuyerBandsScheme(SchemeSpec):
-    """``kind: buyer_bands`` in tiers.schemes."""
+class BuyerBandsScheme(SchemeSpec, BuyerBandsParams):
+    """``kind: buyer_bands`` in tiers.schemes: its keys are BuyerBands' hyper-parameters."""
 
     kind: Literal["buyer_bands"]
-    min_repeats: int = Field(1, ge=1)
+    SEGMENTER: ClassVar[type[Segmenter]] = BuyerBands
     EXAMPLE: ClassVar[dict[str, Any] | None] = {"min_repeats": 2}
 
     def labels_en(self, config: Any) -> list[str]:
         return ["Repeat buyers", "One-time buyers"]
-
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
-        return BuyerBands(self.min_repeats, name=self.name, language=language)

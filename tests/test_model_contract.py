@@ -145,3 +145,23 @@ def test_every_model_class_is_in_the_contract_list():
     public = {c.__name__ for c in subclasses(MLEModel)
               if not c.__name__.startswith("_") and c.__module__.startswith("workbench.")}
     assert public == {cls.__name__ for cls, _, _ in MODELS.values()}
+
+
+def test_hyper_parameters_are_declared_once_in_its_params_model(case):
+    """``Params`` lists exactly the __init__ keywords with the same defaults."""
+    import inspect
+
+    cls = case[1]
+    init = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
+    assert {k: f.get_default() for k, f in cls.Params.model_fields.items()} == init
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"tol": 0}, r"tol: Input should be greater than 0"),
+    ({"max_iter": 0}, r"max_iter: Input should be greater than or equal to 1"),
+    ({"initial_params": {"r": -1}}, r"initial_params\.r: Input should be greater than 0"),
+])
+def test_a_bad_hyper_parameter_is_named_at_fit(case, bad, message):
+    _, cls, summary, _, _ = case
+    with pytest.raises(ParamsError, match=rf"{cls.__name__}\.fit: {message}"):
+        cls(**bad).fit(summary)

@@ -11,7 +11,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from workbench.errors import ConvergenceError, DataError, ParamsError  # noqa: E402
+from workbench.errors import ConvergenceError, DataError, NotApplicableError, ParamsError  # noqa: E402
+from workbench.models.clv import BetaGeo  # noqa: E402
 from workbench.playbook import crm_export, playbook_table, profile  # noqa: E402
 from workbench.plots.rfm import (  # noqa: E402
     plot_rf_heatmap,
@@ -170,9 +171,11 @@ def test_crm_export_errors(tmp_path, summary, value_tiers):
 def test_notebook_flow_with_defaults(tmp_path, summary):
     scores = rfm_scores(summary, n=3)
     segmenters = build_segmenters()
+    # four customers do not identify a CLV model: a clear ConvergenceError, not a wrong tiering
+    with pytest.raises(ConvergenceError):
+        BetaGeo().fit(summary)
     for model_based in [s for s in segmenters if s.needs_repeat_customers]:
-        # four customers do not identify a CLV model: a clear ConvergenceError, not a wrong tiering
-        with pytest.raises(ConvergenceError):
+        with pytest.raises(NotApplicableError, match="predictions"):  # and no predictions to tier
             model_based.fit(summary)
     labels = {s.name: s.fit_assign(summary) for s in segmenters if not s.needs_repeat_customers}
     for name, lab in labels.items():

@@ -124,7 +124,7 @@ def test_without_ties_groups_differ_by_at_most_one(size, n):
 
 @pytest.mark.parametrize(
     "kwargs, word",
-    [({"n": 1}, "n must"), ({"n": 10}, "n must"), ({"frequency": "freq"}, "frequency"), ({"monetary": "x"}, "monetary"),
+    [({"n": 1}, "n: Input should be"), ({"n": 10}, "n: Input should be"), ({"frequency": "freq"}, "frequency"), ({"monetary": "x"}, "monetary"),
      ({"weights": (1, 1)}, "weights")],
 )
 def test_bad_parameters_name_the_parameter(kwargs, word):
@@ -256,7 +256,10 @@ def test_cdnow_tiers_do_not_depend_on_the_time_unit(cdnow_transactions, cdnow_su
     """Weeks are days / 7: every default scheme must give the same tiers (no float-noise ties)."""
     from workbench.summary import rfm_summary
 
-    weeks = rfm_summary(cdnow_transactions, observation_end="1998-06-30", time_unit="W")
+    from workbench.models.selection import fit_and_predict
+
+    weeks = fit_and_predict(rfm_summary(cdnow_transactions, observation_end="1998-06-30", time_unit="W"))
+    days = fit_and_predict(cdnow_summary)
     for seg in build_segmenters():
-        days_labels = seg.fit_assign(cdnow_summary).cat.codes
+        days_labels = seg.fit_assign(days).cat.codes
         assert seg.fit_assign(weeks).cat.codes.equals(days_labels), seg.name

@@ -112,7 +112,7 @@ def test_bad_shares(shares, key):
 
 
 def test_labels_must_match_the_tiers():
-    with pytest.raises(ParamsError, match="labels has 2 entries for 3 tiers"):
+    with pytest.raises(ParamsError, match="labels: 2 labels for 3 tiers"):
         ScoreTiers("revenue", shares=[0.2, 0.3, 0.5], labels=["a", "b"]).fit(frame(revenue=[1.0, 2.0]))
 
 

@@ -10,8 +10,9 @@ import pytest
 from sklearn.base import clone
 
 from workbench.data.synthetic import CDNOW_PARAMS, simulate_bgnbd, simulate_gamma_gamma_spend
-from workbench.errors import ConvergenceError, NotFittedError, WorkbenchError
-from workbench.models.clv import BetaGeo
+from workbench.errors import ConvergenceError, NotApplicableError, NotFittedError, WorkbenchError
+from workbench.models.clv import BetaGeo, GammaGamma
+from workbench.models.value import with_predictions
 from workbench.segment.clv import CLVTiers
 from workbench.segment.registry import scheme_specs
 from workbench.segment import (
@@ -43,7 +44,7 @@ SEGMENTERS = {
     "facet": lambda: FacetTiers("region"),
     "crossed": lambda: Crossed(FacetTiers("nature", values=["enterprise", "individual"]), ParetoTiers()),
     "clv_bgnbd": lambda: CLVTiers(),
-    "clv_paretonbd_no_lost_tier": lambda: CLVTiers("paretonbd", p_alive_min=0, shares=[0.5, 0.5], labels=["Hi", "Lo"]),
+    "clv_no_lost_tier": lambda: CLVTiers(p_alive_min=0, shares=[0.5, 0.5], labels=["Hi", "Lo"]),
     **{f"default:{s.name}": (lambda s=s: clone(s)) for s in build_segmenters()},
     # every registered kind, from its spec's example (a new kind is checked without editing this file)
     **{f"kind:{s.name}": (lambda s=s: clone(s)) for s in build_segmenters(TiersConfig(schemes=[
@@ -56,10 +57,13 @@ SEGMENTERS = {
 BGNBD_DAYS = {**CDNOW_PARAMS["bgnbd"], "alpha": CDNOW_PARAMS["bgnbd"]["alpha"] * 7}
 
 
-def synthetic_summary(n: int = 400, alpha_days: float = BGNBD_DAYS["alpha"], seed: int = 7) -> pd.DataFrame:
+def synthetic_summary(
+    n: int = 400, alpha_days: float = BGNBD_DAYS["alpha"], seed: int = 7, predictions: bool = True
+) -> pd.DataFrame:
     """A Summary-contract frame drawn from the models' own processes, in days: (frequency,
-    recency, T) from BG/NBD (ages spread over 18 months), spend from Gamma-Gamma, so a model-based
-    segmenter's MLE exists. A larger ``alpha_days`` (slower buyers) gives more one-time buyers."""
+    recency, T) from BG/NBD (ages spread over 18 months), spend from Gamma-Gamma, so the models'
+    MLE exists; with ``predictions``, their ``clv`` and ``p_alive`` columns, which CLV tiers read.
+    A larger ``alpha_days`` (slower buyers) gives more one-time buyers."""
     rng = np.random.default_rng(seed)
     T = rng.uniform(1, 540, n).round(3)
     bgnbd = {**BGNBD_DAYS, "alpha": alpha_days}
@@ -78,7 +82,6 @@ def synthetic_summary(n: int = 400, alpha_days: float = BGNBD_DAYS["alpha"], see
             "monetary_value": monetary,
             "revenue": totals,
             "n_transactions": frequency + 1,
-            "clv": rng.gamma(1.5, 60, n),
             "churn_risk": rng.random(n),
             "region": rng.choice(["north", "south", "east", None], n),
             "nature": rng.choice(["enterprise", "individual", "government"], n),
@@ -86,7 +89,13 @@ def synthetic_summary(n: int = 400, alpha_days: float = BGNBD_DAYS["alpha"], see
         index=pd.Index([f"{i:05d}" for i in range(n)], name="customer_id"),
     )
     out.attrs["time_unit"] = "D"
-    return out
+    return model_predictions(out) if predictions else out
+
+
+def model_predictions(summary: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with the 12-month CLV (1 % a month) and P(alive) of BG/NBD and Gamma-Gamma."""
+    spenders = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    return with_predictions(summary, BetaGeo().fit(summary), GammaGamma().fit(spenders), 12, 0.01)
 
 
 def ridge_summary(n: int = 400, one_timer_share: float = 0.7, seed: int = 7) -> pd.DataFrame:
@@ -114,7 +123,7 @@ def test_ridge_data_is_a_convergence_error_not_a_fit():
     with pytest.raises(ConvergenceError, match="did not converge|no interior maximum"):
         BetaGeo().fit(data)
     with pytest.raises(ConvergenceError):
-        CLVTiers().fit(data)
+        model_predictions(data)
 
 
 @pytest.fixture(scope="module")
@@ -215,13 +224,17 @@ def test_assign_before_fit_raises(make, summary):
 
 
 def test_works_when_every_customer_bought_once(make):
-    """Rule-based tiers still work; model-based ones (which need repeat purchases to be
-    identified) refuse with a ConvergenceError that says why."""
-    data = synthetic_summary(n=60, alpha_days=1e12, seed=3)
+    """Rule-based tiers still work; model-based ones have no predictions to read: the models
+    (which need repeat purchases to be identified) refuse with a ConvergenceError that says why,
+    and the tiers say which prediction columns are missing."""
+    # tiers on a plain "clv" number still work; the CLV tiers also need the models' p_alive
+    data = synthetic_summary(n=60, alpha_days=1e12, seed=3, predictions=False).assign(clv=lambda d: d["revenue"])
     assert (data["frequency"] == 0).all()
     segmenter = make()
     if segmenter.needs_repeat_customers:
         with pytest.raises(ConvergenceError, match="repeat purchase"):
+            model_predictions(data)
+        with pytest.raises(NotApplicableError, match=r"predictions from column\(s\) \['p_alive'\]"):
             segmenter.fit(data)
         return
     labels = segmenter.fit_assign(data)
@@ -266,3 +279,59 @@ def test_every_segmenter_class_is_in_the_contract_list():
     covered = {type(make()) for make in SEGMENTERS.values()}
     missing = {c.__name__ for c in subclasses(Segmenter) if not c.__name__.startswith("_")} - {c.__name__ for c in covered}
     assert not missing, f"segmenters without a contract entry: {sorted(missing)}"
+
+
+# ----------------------------------------------------------------------------- hyper-parameters, declared once
+
+
+def _init_defaults(cls) -> dict:
+    skip = ("self", "name", "language", "time_unit")
+    return {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k not in skip}
+
+
+def test_hyper_parameters_are_declared_once_in_its_params_model(make):
+    """``Params`` lists exactly the __init__ keywords (bar name, language, time_unit), and the
+    __init__ defaults validate to the declared defaults: one declaration, no drift."""
+    seg = make()
+    cls = type(seg)
+    assert cls.Params is not None, f"{cls.__name__} declares no Params"
+    init = _init_defaults(cls)
+    assert set(cls.Params.model_fields) == set(init), cls.__name__
+    required = {k: getattr(seg, k) for k, v in init.items() if v is inspect.Parameter.empty}
+    given = {k: v for k, v in init.items() if v is not inspect.Parameter.empty}
+    assert all(cls.Params.model_fields[k].is_required() for k in required)
+    as_declared = cls.Params.model_validate(required).model_dump()
+    assert cls.Params.model_validate({**required, **given}).model_dump() == as_declared
+
+
+def test_every_kind_builds_from_its_segmenters_params():
+    """Each registered kind names the segmenter it builds, and the keys it passes are exactly
+    that segmenter's hyper-parameters."""
+    config = TiersConfig(schemes=[spec.example() for spec in scheme_specs().values() if spec.EXAMPLE is not None])
+    for spec in config.schemes:
+        if type(spec).SEGMENTER is None:
+            continue
+        params = spec.segmenter_params(config)
+        assert set(params) <= set(type(spec).SEGMENTER.Params.model_fields), spec.kind
+        type(spec).SEGMENTER.Params.checked(params, spec.kind)  # the spec's keys are valid hyper-parameters
+    kinds_without = [k for k, s in scheme_specs().items() if s.SEGMENTER is None and k != "crossed"]
+    assert kinds_without == [], kinds_without
+
+
+@pytest.mark.parametrize(("make_bad", "message"), [
+    (lambda: LifecycleStages(dormant_after_days=400), r"churned_after_days: must exceed dormant_after_days"),
+    (lambda: LifecycleStages(new_within_days=-1), r"new_within_days: Input should be greater than 0"),
+    (lambda: ValueGrid(revenue_shares=[0.5, 0.5]), r"revenue_shares: give three shares"),
+    (lambda: ScoreTiers(shares=[0.5, 0.6]), r"shares: shares sum to 1.1"),
+    (lambda: ScoreTiers(thresholds=[1, 2]), r"thresholds\[1\]: thresholds must strictly decrease"),
+    (lambda: ScoreTiers(thresholds=[2], shares=[0.5, 0.5]), r"give thresholds or shares, not both"),
+    (lambda: RFMScoreTiers(column="X"), r"column: Input should be 'R', 'F', 'M' or 'rfm_score'"),
+    (lambda: FacetTiers("region", values=["north", "north"]), r"values\[1\]: repeats the value 'north'"),
+    (lambda: Crossed(FacetTiers("region"), "pareto"), r"b: Input should be an instance of Segmenter"),
+    (lambda: CLVTiers(p_alive_min=1.5), r"p_alive_min: Input should be less than 1"),
+])
+def test_a_bad_hyper_parameter_is_named_at_fit_as_in_yaml(make_bad, message, summary):
+    from workbench.errors import ParamsError
+
+    with pytest.raises(ParamsError, match=message):
+        make_bad().fit(summary)

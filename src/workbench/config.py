@@ -61,6 +61,7 @@ class Params(Strict):
             raise ValueError(
                 f"calibration_end ({self.calibration_end}) must be before observation_end ({self.observation_end})"
             )
+        self.tiers.predict_clv_by_default(self.clv.default_prediction)
         return self
 
     def digest(self) -> str:

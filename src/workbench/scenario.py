@@ -9,7 +9,7 @@ needs in one call: ``sc.data``, ``sc.summary()``, ``sc.summary(split=True)``, ``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import pandas as pd
 
 from workbench.config import Params, notebook_params, reports_dir
 from workbench.data.sources import LoadedData, load_data
-from workbench.errors import ParamsError
+from workbench.errors import ParamsError, WorkbenchError
 from workbench.privacy import hide_ids, id_key
 from workbench.report.display import customer_table
 
@@ -31,6 +31,8 @@ class Scenario:
         self.notebook = notebook
         self._output_dir = Path(output_dir) if output_dir else None
         self._summaries: dict[bool, pd.DataFrame] = {}
+        #: (id(summary), model kind) -> (summary, fitted model or None, error or None)
+        self._fits: dict[tuple[int, str], tuple[pd.DataFrame, Any, Exception | None]] = {}
         #: How customer attributes matched the transactions (None without an attributes table).
         self.attribute_report: pd.DataFrame | None = None
 
@@ -95,26 +97,63 @@ class Scenario:
             self._summaries[split] = summary
         return self._summaries[split]
 
-    def with_clv(self, summary: pd.DataFrame) -> pd.DataFrame:
-        """``summary`` plus ``clv`` (discounted, ``params.clv`` horizon and rate) and ``p_alive``
-        from the first of ``params.clv.models`` with Gamma-Gamma spend, for tier schemes that use
-        a model's potential; unchanged (with a note) when the models cannot be fitted."""
-        from workbench.errors import WorkbenchError
-        from workbench.models.clv import predict_clv
-        from workbench.models.selection import fit_spend_model, fit_transaction_models
+    def transaction_models(self, summary: pd.DataFrame, kinds: Sequence[str] | None = None) -> dict:
+        """Transaction models (``params.clv.models`` by default) fitted on ``summary``, by display
+        name; each model is fitted once per summary and reused by every later call."""
+        from workbench.models.registry import transaction_model
 
-        settings = self.params.clv
-        try:
-            (model,) = fit_transaction_models(summary, settings.models[:1]).values()
-            spend = fit_spend_model(summary)
-        except WorkbenchError as exc:
+        out = {}
+        for kind in self.params.clv.models if kinds is None else kinds:
+            cls = transaction_model(kind, "clv.models")
+            out[cls.label or cls.__name__] = self._fitted(summary, kind, lambda: cls().fit(summary))
+        return out
+
+    def spend_model(self, summary: pd.DataFrame):
+        """The Gamma-Gamma spend model fitted on ``summary`` (once; NotApplicableError without amounts)."""
+        from workbench.models.selection import fit_spend_model
+
+        return self._fitted(summary, "gamma_gamma", lambda: fit_spend_model(summary))
+
+    def _fitted(self, summary: pd.DataFrame, kind: str, fit: Callable[[], Any]) -> Any:
+        key = (id(summary), kind)
+        if key not in self._fits:
+            try:
+                self._fits[key] = (summary, fit(), None)
+            except WorkbenchError as exc:  # remembered: a model that cannot be fitted is not retried
+                self._fits[key] = (summary, None, exc)
+        _, model, error = self._fits[key]
+        if error is not None:
+            raise error
+        return model
+
+    def with_clv(self, summary: pd.DataFrame) -> pd.DataFrame:
+        """``summary`` plus each prediction the report and its tier schemes read: ``clv``
+        (discounted, ``params.clv`` horizon and rate) and ``p_alive`` from the first of
+        ``params.clv.models`` with Gamma-Gamma spend, and the columns of every ``clv`` scheme
+        that asks for another model, horizon or rate. Models come from :meth:`transaction_models`
+        (fitted once); a prediction whose models cannot be fitted is left out, with a note."""
+        from workbench.models.value import prediction_columns, with_predictions
+        from workbench.segment.clv import ClvScheme
+
+        default = self.params.clv.default_prediction
+        wanted = {(*default, prediction_columns(*default, default=True))}
+        wanted |= {s.prediction(default) for s in self.params.tiers.schemes if isinstance(s, ClvScheme)}
+        out, notes = summary, {}
+        for model, horizon, rate, columns in sorted(wanted, key=lambda w: w[3]):
+            try:
+                (fitted,) = self.transaction_models(summary, [model]).values()
+                added = with_predictions(summary, fitted, self.spend_model(summary), horizon, rate, columns)
+            except WorkbenchError as exc:
+                notes.setdefault(str(exc), exc)
+                continue
+            out = out.assign(**{c: added[c] for c in columns})
+        if notes:
             from workbench.i18n import text
             from workbench.report.display import say
 
-            say("<i>{note}</i>", note=text("clv_not_added", self.language, reason=exc))
-            return summary
-        value = predict_clv(model, spend, summary, settings.horizon_months, settings.discount_rate)
-        return summary.assign(clv=value, p_alive=model.p_alive(summary))
+            for exc in notes.values():
+                say("<i>{note}</i>", note=text("clv_not_added", self.language, reason=exc))
+        return out
 
     def segmenters(self) -> list:
         """Unfitted segmenters of every tier scheme in ``params.tiers``, labels in the report language."""

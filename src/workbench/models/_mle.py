@@ -13,14 +13,17 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
+from pydantic import Field
 from threadpoolctl import threadpool_limits
 
 from workbench.errors import ConvergenceError, DataError, NotFittedError
+from workbench.hyperparams import HyperParams
 from workbench.privacy import shown_id
 
 #: Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] (about 1e-13 .. 1e13); an optimum on
@@ -142,6 +145,14 @@ def check_gradient(model: MLEModel, data: dict, weights: np.ndarray, log_params:
     return grad, fd
 
 
+class MLEParams(HyperParams):
+    """Hyper-parameters every maximum-likelihood model shares."""
+
+    initial_params: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
+    tol: float = Field(1e-10, gt=0)
+    max_iter: int = Field(2000, ge=1)
+
+
 class MLEModel(BaseEstimator):
     """Base of the fitted models: optimisation, standard errors and display.
 
@@ -159,6 +170,8 @@ class MLEModel(BaseEstimator):
     #: (shape, rate) index pairs of the mixing distributions, probed for a ridge to infinity
     _ridge_pairs: tuple[tuple[int, int], ...] = ()
 
+    Params: type[HyperParams] = MLEParams
+
     def __init__(self, *, initial_params: dict | None = None, tol: float = 1e-10, max_iter: int = 2000):
         self.initial_params = initial_params
         self.tol = tol
@@ -167,6 +180,7 @@ class MLEModel(BaseEstimator):
     # --- fitting ---------------------------------------------------------------------------
     def _optimise(self, data: dict, weights: np.ndarray) -> MLEModel:
         """Maximise the weighted log-likelihood on the distinct rows ``data`` (weights = counts)."""
+        self.Params.checked(self.get_params(), f"{type(self).__name__}.fit")
         n_obs = float(weights.sum())
         if n_obs <= 0:
             raise DataError(f"{type(self).__name__}.fit: no customers to fit (total weight is 0)")
@@ -212,8 +226,7 @@ class MLEModel(BaseEstimator):
         if self.initial_params is None:
             return np.clip(self._initial_log_params(data, weights), -LOG_BOUND + 1, LOG_BOUND - 1)
         start = dict(self.initial_params)
-        unknown = set(start) - set(self._param_names)
-        if unknown or len(start) != len(self._param_names):
+        if set(start) != set(self._param_names):
             from workbench.errors import ParamsError
 
             raise ParamsError(
@@ -221,10 +234,6 @@ class MLEModel(BaseEstimator):
                 f"got {sorted(start)}"
             )
         values = np.array([start[n] for n in self._param_names], dtype=float)
-        if not np.all(values > 0):
-            from workbench.errors import ParamsError
-
-            raise ParamsError(f"{type(self).__name__}: initial_params must all be positive, got {start}")
         return np.log(values)
 
     def _newton_polish(self, theta: np.ndarray, fun, steps: int = 10):

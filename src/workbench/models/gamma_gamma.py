@@ -6,16 +6,23 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 from scipy.special import digamma, gammaln
 
 from workbench.errors import DataError, StatisticalWarning
-from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
+from workbench.models._mle import Columns, MLEModel, MLEParams, check_rows, group_rows, read_columns
 from workbench.models.transaction import _series, _weights
 
 
 # --------------------------------------------------------------------------------------------
 # spend model
 # --------------------------------------------------------------------------------------------
+class GammaGammaParams(MLEParams):
+    """Hyper-parameters of :class:`GammaGamma`."""
+
+    corr_threshold: float = Field(0.3, ge=0, le=1, description="|corr(frequency, spend)| that warns")
+
+
 class GammaGamma(MLEModel):
     """Gamma-Gamma model of average spend per transaction (Fader, Hardie & Lee 2005; note 025).
 
@@ -36,6 +43,8 @@ class GammaGamma(MLEModel):
     _param_names = ("p", "q", "v")
     _ridge_pairs = ((1, 2),)
     _fit_columns = ("frequency", "monetary_value")
+
+    Params = GammaGammaParams
 
     def __init__(self, *, corr_threshold: float = 0.3, initial_params=None, tol: float = 1e-10, max_iter: int = 2000):
         super().__init__(initial_params=initial_params, tol=tol, max_iter=max_iter)

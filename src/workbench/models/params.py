@@ -29,3 +29,8 @@ class CLVParams(Strict):
         if unknown:
             raise ValueError(f"unknown model(s) {unknown}; registered: {sorted(known)}")
         return models
+
+    @property
+    def default_prediction(self) -> tuple[str, int, float]:
+        """(model, horizon_months, discount_rate) of the summary's plain ``clv`` and ``p_alive``."""
+        return (self.models[0], self.horizon_months, self.discount_rate)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from workbench.errors import NotApplicableError
 from workbench.models.clv import GammaGamma, predict_clv
+from workbench.models.value import with_predictions
 from workbench.models.registry import transaction_model
 from workbench.models.validation import clv_ranking, holdout_errors
 
@@ -26,6 +27,17 @@ def fit_spend_model(summary: pd.DataFrame) -> GammaGamma:
     if "monetary_value" not in summary.columns and summary.attrs.get("amounts") is False:
         raise NotApplicableError("the Gamma-Gamma spend model needs amounts, and these transactions have none (counts only)")
     return GammaGamma().fit(summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)])
+
+
+def fit_and_predict(
+    summary: pd.DataFrame, model: str = "bgnbd", horizon_months: int = 12, discount_rate: float = 0.01,
+    columns: tuple[str, str] = ("clv", "p_alive"),
+) -> pd.DataFrame:
+    """``summary`` plus ``clv`` and ``p_alive`` from the transaction model ``model`` and Gamma-Gamma,
+    both fitted on ``summary``: the one call for CLV tiers outside a scenario (a scenario fits each
+    model once and shares it: ``Scenario.with_clv``)."""
+    fitted = transaction_model(model, "model")().fit(summary)
+    return with_predictions(summary, fitted, fit_spend_model(summary), horizon_months, discount_rate, columns)
 
 
 def parameter_table(models: dict) -> pd.DataFrame:

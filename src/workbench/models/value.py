@@ -96,3 +96,29 @@ def predict_clv(
     purchases = transaction_model.discounted_expected_purchases(grid[1:], factors, summary)
     spend = spend_model.conditional_expected_spend(summary).to_numpy()
     return (purchases * spend).rename("clv")
+
+
+# --------------------------------------------------------------------------------------------
+# predictions as summary columns (what tier schemes read)
+# --------------------------------------------------------------------------------------------
+def prediction_columns(model: str, horizon_months: int, discount_rate: float, default: bool = False) -> tuple[str, str]:
+    """Names of the CLV and P(alive) columns a prediction adds to a summary: ``clv`` and
+    ``p_alive`` for the scenario's default prediction, else e.g. ``clv_paretonbd_12m_0.8pct``
+    and ``p_alive_paretonbd``."""
+    if default:
+        return "clv", "p_alive"
+    return f"clv_{model}_{horizon_months:g}m_{100 * discount_rate:g}pct", f"p_alive_{model}"
+
+
+def with_predictions(
+    summary: pd.DataFrame,
+    transaction_model: _TransactionModel,
+    spend_model: GammaGamma,
+    horizon_months: int,
+    discount_rate: float,
+    columns: tuple[str, str] = ("clv", "p_alive"),
+) -> pd.DataFrame:
+    """``summary`` plus the fitted models' discounted CLV (monthly periods) and P(alive) columns,
+    the input of :class:`~workbench.segment.clv.CLVTiers`; the models are not refitted."""
+    value = predict_clv(transaction_model, spend_model, summary, horizon_months, discount_rate)
+    return summary.assign(**{columns[0]: value.to_numpy(), columns[1]: transaction_model.p_alive(summary).to_numpy()})

@@ -19,8 +19,8 @@ def fit_models(sc, calibration: pd.DataFrame) -> tuple[dict, object | None]:
     log without amounts), fitted once on the calibration period."""
     record("customers", len(calibration))
     record("holdout_repeat_transactions", int(calibration["frequency_holdout"].sum()))
-    models = selection.fit_transaction_models(calibration, sc.params.clv.models)
-    spend = selection.fit_spend_model(calibration) if sc.has_amounts else None
+    models = sc.transaction_models(calibration)
+    spend = sc.spend_model(calibration) if sc.has_amounts else None
     if spend is None:
         say(text("no_amounts_clv", sc.language))
     return models, spend
@@ -77,6 +77,7 @@ def show_clv(models: dict, best, spend, calibration: pd.DataFrame, sc) -> tuple[
 
 def show_clv_tiers(sc, calibration: pd.DataFrame) -> None:
     """The scenario's model-based tier schemes fitted on the calibration period, with holdout columns."""
+    calibration = sc.with_clv(calibration)
     schemes = fit_schemes([s for s in sc.segmenters() if s.needs_repeat_customers], calibration)
     show_schemes(schemes, calibration, sc.params.tiers, language=sc.language,
                  extra_columns=["frequency_holdout", "revenue_holdout"])

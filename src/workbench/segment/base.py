@@ -20,29 +20,17 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sklearn.base import BaseEstimator
 
 from workbench.errors import DataError, NotApplicableError, NotFittedError, ParamsError
+from workbench.hyperparams import HyperParams, KeyedParamsError
 from workbench.privacy import shown_ids
 from workbench.summary import MONEY_COLUMNS
 from workbench.units import days_per_unit
 
 LANGUAGES = ("en", "zh")
 _SHARE_TOL = 1e-6
-
-
-class KeyedParamsError(ParamsError):
-    """A ParamsError about one key below the object being validated (e.g. ``tiers[1].min``).
-
-    Raised inside pydantic validators, it lets the params formatter report the full key path
-    (``tiers.schemes[2].tiers[1].min``) instead of the path of the enclosing model.
-    """
-
-    def __init__(self, key: str, message: str):
-        self.key = key
-        self.detail = message
-        super().__init__(f"{key}: {message}" if key else message)
 
 
 class Label(BaseModel):
@@ -211,6 +199,24 @@ def check_ladder(values: Sequence[float], decreasing: bool, key: str = "threshol
     return arr
 
 
+# ----------------------------------------------------------------------------- hyper-parameters
+
+
+def _shares(value: list[float]) -> list[float]:
+    check_shares(value, key="")
+    return value
+
+
+#: Positive fractions per tier, best first, summing to 1 (as a hyper-parameter).
+Shares = Annotated[list[float], AfterValidator(_shares)]
+
+
+def check_label_count(labels: Sequence[Any] | None, n_tiers: int) -> None:
+    """KeyedParamsError unless ``labels`` is None or has one entry per tier."""
+    if labels is not None and len(labels) != n_tiers:
+        raise KeyedParamsError("labels", f"{len(labels)} labels for {n_tiers} tiers")
+
+
 # ----------------------------------------------------------------------------- Segmenter
 
 
@@ -229,6 +235,8 @@ class Segmenter(BaseEstimator):
 
     name: str
     language: str
+    #: The hyper-parameters (:class:`HyperParams`), validated by ``fit`` into ``params_``.
+    Params: ClassVar[type[HyperParams] | None] = None
     #: True for model-based segmenters that cannot be fitted when nobody bought twice.
     needs_repeat_customers: ClassVar[bool] = False
 
@@ -236,6 +244,8 @@ class Segmenter(BaseEstimator):
     def fit(self, summary: pd.DataFrame) -> Segmenter:
         """Learn the tiers from a summary (one row per customer); returns ``self``."""
         self._check_language()
+        if self.Params is not None:
+            self.params_ = self.Params.checked({k: getattr(self, k) for k in self.Params.model_fields}, self._who)
         data = check_summary(summary, self._who)
         try:
             labels = [Label.of(x, key=f"labels[{i}]") for i, x in enumerate(self._fit(data))]
@@ -327,5 +337,6 @@ class Segmenter(BaseEstimator):
 
 __all__ = [
     "Label", "LabelLike", "KeyedParamsError", "Segmenter", "check_summary", "numeric_column", "check_shares",
-    "check_ladder", "defaults", "to_days", "time_unit_days", "has_amounts",
+    "check_ladder", "defaults", "to_days", "time_unit_days", "has_amounts", "HyperParams", "Shares",
+    "check_label_count",
 ]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field
 
-from workbench.errors import ParamsError
 from workbench.segment.base import (
+    HyperParams,
     KeyedParamsError,
     Label,
     Segmenter,
-    check_shares,
+    Shares,
     numeric_column,
     time_unit_days,
     to_days,
@@ -29,6 +29,26 @@ _HIGH_MID_LOW = {
 }
 _FREQUENCY = [Label(en="Frequent", zh="高频"), Label(en="Infrequent", zh="低频")]
 _RELATIONSHIP = [Label(en="Close", zh="关系紧密"), Label(en="Loose", zh="关系松散")]
+
+
+def _three(value: list[float]) -> list[float]:
+    if len(value) != 3:
+        raise KeyedParamsError("", f"give three shares: high, mid, low; got {value!r}")
+    return value
+
+
+ThreeShares = Annotated[Shares, AfterValidator(_three)]
+
+
+class GridParams(HyperParams):
+    """Hyper-parameters of :class:`ValueGrid`."""
+
+    revenue_shares: ThreeShares = [0.2, 0.3, 0.5]
+    frequency_min: float = 2
+    potential_column: str | None = None
+    potential_shares: ThreeShares = [0.2, 0.3, 0.5]
+    close_min_tenure_days: float = Field(180, gt=0)
+    overdue_factor: float = Field(2.0, gt=0)
 
 
 class ValueGrid(Segmenter):
@@ -51,6 +71,8 @@ class ValueGrid(Segmenter):
     Durations convert with the summary's time unit (``attrs["time_unit"]`` or ``time_unit``).
     Fitted attribute ``grid_``: the fitted :class:`Crossed` of the four dimension tierings.
     """
+
+    Params = GridParams
 
     def __init__(
         self,
@@ -76,12 +98,6 @@ class ValueGrid(Segmenter):
         self.language = language
 
     def _fit(self, data: pd.DataFrame) -> list[Label]:
-        for key in ("close_min_tenure_days", "overdue_factor"):
-            if not getattr(self, key) > 0:
-                raise ParamsError(f"{self._who}: {key} must be positive, got {getattr(self, key)!r}")
-        for key in ("revenue_shares", "potential_shares"):
-            if len(getattr(self, key)) != 3:
-                raise ParamsError(f"{self._who}: {key} needs three shares (high, mid, low), got {getattr(self, key)!r}")
         dims = [
             ScoreTiers("revenue", shares=self.revenue_shares, labels=_HIGH_MID_LOW["revenue"], name="revenue"),
             ScoreTiers("frequency", thresholds=[self.frequency_min], labels=_FREQUENCY, name="frequency"),
@@ -117,37 +133,12 @@ class ValueGrid(Segmenter):
 # ----------------------------------------------------------------------------- its params (tiers.schemes)
 
 
-class GridScheme(SchemeSpec):
+class GridScheme(SchemeSpec, GridParams):
     """The revenue x frequency x potential x relationship grid (see :class:`ValueGrid`)."""
 
     kind: Literal["grid"]
+    SEGMENTER: ClassVar[type[Segmenter]] = ValueGrid
     EXAMPLE: ClassVar[dict[str, Any] | None] = {}
-    revenue_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5])
-    frequency_min: float = 2
-    potential_column: str | None = None
-    potential_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5])
-    close_min_tenure_days: float = Field(180, gt=0)
-    overdue_factor: float = Field(2.0, gt=0)
-
-    @model_validator(mode="after")
-    def _check(self) -> GridScheme:
-        for key in ("revenue_shares", "potential_shares"):
-            check_shares(getattr(self, key), key=key)
-            if len(getattr(self, key)) != 3:
-                raise KeyedParamsError(key, "give three shares: high, mid, low")
-        return self
 
     def labels_en(self, config: Any) -> None:
         return None
-
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
-        return ValueGrid(
-            revenue_shares=self.revenue_shares,
-            frequency_min=self.frequency_min,
-            potential_column=self.potential_column,
-            potential_shares=self.potential_shares,
-            close_min_tenure_days=self.close_min_tenure_days,
-            overdue_factor=self.overdue_factor,
-            name=self.name,
-            language=language,
-        )

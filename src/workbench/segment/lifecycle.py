@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from workbench.errors import ParamsError
 from workbench.segment.base import (
+    HyperParams,
     KeyedParamsError,
     Label,
     LabelLike,
@@ -32,6 +32,25 @@ STAGES: dict[str, Label] = {
 }
 
 
+class LifecycleParams(HyperParams):
+    """Hyper-parameters of :class:`LifecycleStages` (durations in days)."""
+
+    new_within_days: float = Field(90, gt=0)
+    dormant_after_days: float = Field(180, gt=0)
+    churned_after_days: float = Field(365, gt=0)
+    loyal_min_frequency: int = Field(3, ge=1)
+    labels: dict[Literal[tuple(STAGES)], LabelLike] | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _check(self) -> LifecycleParams:
+        if self.churned_after_days <= self.dormant_after_days:
+            raise KeyedParamsError(
+                "churned_after_days",
+                f"must exceed dormant_after_days ({self.churned_after_days:g} <= {self.dormant_after_days:g})",
+            )
+        return self
+
+
 class LifecycleStages(Segmenter):
     """Lifecycle stage of each customer from time since last purchase, tenure and frequency.
 
@@ -51,6 +70,8 @@ class LifecycleStages(Segmenter):
     overrides stage labels, e.g. ``{"dormant": {"en": "Sleeping", "zh": "沉睡"}}``. The rules
     are fixed, so ``fit`` only validates the parameters.
     """
+
+    Params = LifecycleParams
 
     def __init__(
         self,
@@ -74,21 +95,9 @@ class LifecycleStages(Segmenter):
         self.language = language
 
     def _fit(self, data: pd.DataFrame) -> list[Label]:
-        for key in ("new_within_days", "dormant_after_days", "churned_after_days", "loyal_min_frequency"):
-            value = getattr(self, key)
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
-                raise ParamsError(f"{self._who}: {key} must be a positive number, got {value!r}")
-        if self.churned_after_days <= self.dormant_after_days:
-            raise ParamsError(
-                f"{self._who}: churned_after_days ({self.churned_after_days}) must exceed "
-                f"dormant_after_days ({self.dormant_after_days})"
-            )
-        overrides = dict(self.labels or {})
-        unknown = sorted(set(overrides) - set(STAGES))
-        if unknown:
-            raise ParamsError(f"{self._who}: labels has unknown stages {unknown}; stages: {list(STAGES)}")
         self._codes(data)  # validates the columns and the time unit
-        return [Label.of(overrides.get(k, lab), key=f"labels.{k}") for k, lab in STAGES.items()]
+        overrides = self.params_.labels or {}
+        return [overrides.get(k, lab) for k, lab in STAGES.items()]
 
     def _codes(self, data: pd.DataFrame) -> np.ndarray:
         days = time_unit_days(data, self.time_unit, self._who)
@@ -120,36 +129,12 @@ class LifecycleStages(Segmenter):
 # ----------------------------------------------------------------------------- its params (tiers.schemes)
 
 
-class LifecycleScheme(SchemeSpec):
+class LifecycleScheme(SchemeSpec, LifecycleParams):
     """Lifecycle stages (see :class:`~workbench.segment.lifecycle.LifecycleStages`)."""
 
     kind: Literal["lifecycle"]
+    SEGMENTER: ClassVar[type[Segmenter]] = LifecycleStages
     EXAMPLE: ClassVar[dict[str, Any] | None] = {}
-    new_within_days: float = Field(90, gt=0)
-    dormant_after_days: float = Field(180, gt=0)
-    churned_after_days: float = Field(365, gt=0)
-    loyal_min_frequency: int = Field(3, ge=1)
-    labels: dict[Literal[tuple(STAGES)], LabelLike] = Field(default_factory=dict)  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _check(self) -> LifecycleScheme:
-        if self.churned_after_days <= self.dormant_after_days:
-            raise KeyedParamsError(
-                "churned_after_days",
-                f"must exceed dormant_after_days ({self.churned_after_days:g} <= {self.dormant_after_days:g})",
-            )
-        return self
 
     def labels_en(self, config: Any) -> list[str]:
-        return [self.labels.get(k, lab).en for k, lab in STAGES.items()]
-
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
-        return LifecycleStages(
-            new_within_days=self.new_within_days,
-            dormant_after_days=self.dormant_after_days,
-            churned_after_days=self.churned_after_days,
-            loyal_min_frequency=self.loyal_min_frequency,
-            labels={k: v.model_dump() for k, v in self.labels.items()} or None,
-            name=self.name,
-            language=language,
-        )
+        return [(self.labels or {}).get(k, lab).en for k, lab in STAGES.items()]

@@ -1,7 +1,9 @@
 """The registry of tier-scheme kinds: one spec class per kind, found by its ``kind``.
 
-A kind is a :class:`SchemeSpec` subclass: a pydantic model with ``kind: Literal["my_kind"]``, its
-keys (validated there, once) and ``build()`` returning the unfitted segmenter. Defining the class
+A kind is a :class:`SchemeSpec` subclass: a pydantic model with ``kind: Literal["my_kind"]`` and
+``SEGMENTER``, the segmenter class it builds. Its keys are the segmenter's hyper-parameters
+(``SEGMENTER.Params``, declared once; a spec inherits them when the YAML has the same shape, or
+maps its keys in ``segmenter_params``). Defining the class
 registers it: ``tiers.schemes`` in params accepts the kind, :func:`scheme_kinds` lists it for
 messages and help, and the segmenter contract tests run its :meth:`SchemeSpec.example`. A new
 method is one segmenter class plus its spec, in one module, and nothing else.
@@ -28,6 +30,8 @@ class SchemeSpec(BaseModel):
 
     #: A minimal entry of this kind (without ``name``) for the contract tests and the help.
     EXAMPLE: ClassVar[dict[str, Any] | None] = None
+    #: The segmenter class this kind builds (its ``Params`` are the hyper-parameters).
+    SEGMENTER: ClassVar[type | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -42,9 +46,17 @@ class SchemeSpec(BaseModel):
         tiers = getattr(self, "tiers", None)
         return [t.label.en for t in tiers] if tiers else None
 
-    def build(self, config: Any, built: dict, language: str):  # pragma: no cover - abstract
+    def segmenter_params(self, config: Any) -> dict[str, Any]:
+        """Keyword arguments of :data:`SEGMENTER` from this entry: by default its fields that are
+        the segmenter's ``Params`` (a kind whose YAML has another shape overrides this)."""
+        fields = self.SEGMENTER.Params.model_fields if self.SEGMENTER is not None else {}
+        return {k: getattr(self, k) for k in fields if k in type(self).model_fields}
+
+    def build(self, config: Any, built: dict, language: str):
         """The unfitted segmenter of this entry (``built``: the earlier schemes by name)."""
-        raise NotImplementedError
+        if self.SEGMENTER is None:  # pragma: no cover - a kind must set SEGMENTER or override build
+            raise NotImplementedError(f"{type(self).__name__} sets no SEGMENTER")
+        return self.SEGMENTER(**self.segmenter_params(config), name=self.name, language=language)
 
     @classmethod
     def example(cls, name: str | None = None) -> SchemeSpec | None:

@@ -35,18 +35,20 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from sklearn.base import BaseEstimator
 
-from workbench.errors import NotApplicableError, NotFittedError, ParamsError
+from workbench.errors import NotApplicableError, NotFittedError
 from workbench.segment.base import (
+    HyperParams,
     KeyedParamsError,
     LabelLike,
     Segmenter,
+    Shares,
     check_summary,
     defaults,
     has_amounts,
     numeric_column,
 )
 from workbench.segment.registry import SchemeSpec
-from workbench.segment.score import ScoreTiers
+from workbench.segment.score import ScoreTiers, check_cuts
 from workbench.segment.specs import TierSpec, allow_keys, ladder, tier_shares
 
 SCORES = ("R", "F", "M")
@@ -62,6 +64,23 @@ def ntile_scores(values: np.ndarray, reference: np.ndarray, n: int) -> np.ndarra
     """
     below = np.searchsorted(reference, values, side="left")
     return np.minimum(1 + (n * below) // len(reference), n).astype(int)
+
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class RFMSettings(HyperParams):
+    """Score levels and the F and M columns, shared by every RFM method and ``tiers.rfm``."""
+
+    n: int = Field(5, ge=2, le=MAX_N, description="score levels 1..n")
+    frequency: Literal[FREQUENCY_COLUMNS] = "frequency"  # type: ignore[valid-type]
+    monetary: Literal[MONETARY_COLUMNS] = "revenue"  # type: ignore[valid-type]
+
+
+class RFMScorerParams(RFMSettings):
+    """Hyper-parameters of :class:`RFMScorer`: the settings plus the (R, F, M) score weights."""
+
+    weights: tuple[FiniteFloat, FiniteFloat, FiniteFloat] = (1.0, 1.0, 1.0)
 
 
 class RFMScorer(BaseEstimator):
@@ -87,7 +106,7 @@ class RFMScorer(BaseEstimator):
     def fit(self, summary: pd.DataFrame) -> RFMScorer:
         """Store the sorted reference values of the dimensions: R, F and M, or R and F only for
         a summary without amounts (counts only; ``dimensions_`` says which)."""
-        check_rfm_params(self.n, self.frequency, self.monetary, self.weights, who="RFMScorer")
+        RFMScorerParams.checked(self.get_params(), "RFMScorer")
         data = check_summary(summary, "RFMScorer")
         self.dimensions_ = SCORES if has_amounts(data) else ("R", "F")
         values = rfm_values(data, self.frequency, self.monetary, self.dimensions_)
@@ -167,19 +186,6 @@ def rfm_values(
     if "M" in which:
         out["M"] = numeric_column(data, monetary, who, param=None)
     return out
-
-
-def check_rfm_params(n: Any, frequency: Any, monetary: Any, weights: Any, who: str) -> None:
-    """ParamsError naming the parameter when an RFM setting is out of range."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 2 <= n <= MAX_N:
-        raise ParamsError(f"{who}: n must be an integer from 2 to {MAX_N} (scores 1..n), got {n!r}")
-    if frequency not in FREQUENCY_COLUMNS:
-        raise ParamsError(f"{who}: frequency must be one of {FREQUENCY_COLUMNS}, got {frequency!r}")
-    if monetary not in MONETARY_COLUMNS:
-        raise ParamsError(f"{who}: monetary must be one of {MONETARY_COLUMNS}, got {monetary!r}")
-    w = np.asarray(weights, dtype=float) if isinstance(weights, (list, tuple, np.ndarray)) else None
-    if w is None or w.shape != (3,) or not np.isfinite(w).all():
-        raise ParamsError(f"{who}: weights must be three numbers (R, F, M), got {weights!r}")
 
 
 # ----------------------------------------------------------------------------- segment map
@@ -263,6 +269,17 @@ def _loc(loc: tuple) -> str:
     return out
 
 
+class RFMSegmenterParams(RFMSettings):
+    """Hyper-parameters of :class:`RFMSegmenter`: the settings and the segment map."""
+
+    segments: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> RFMSegmenterParams:
+        segment_grid(default_segment_map() if self.segments is None else self.segments, self.n)
+        return self
+
+
 class RFMSegmenter(Segmenter):
     """The named RFM segments (Champions ... Lost) from the R and F scores.
 
@@ -282,6 +299,8 @@ class RFMSegmenter(Segmenter):
     Fitted attributes: ``scorer_`` (the fitted :class:`RFMScorer`), ``grid_`` (n x n segment codes).
     """
 
+    Params = RFMSegmenterParams
+
     def __init__(
         self,
         n: int = 5,
@@ -300,7 +319,6 @@ class RFMSegmenter(Segmenter):
         self.language = language
 
     def _fit(self, data: pd.DataFrame) -> list:
-        check_rfm_params(self.n, self.frequency, self.monetary, (1, 1, 1), who=self._who)
         rules = default_segment_map() if self.segments is None else self.segments
         labels, self.grid_ = segment_grid(rules, self.n)
         self.scorer_ = RFMScorer(self.n, frequency=self.frequency, monetary=self.monetary).fit(data)
@@ -309,6 +327,20 @@ class RFMSegmenter(Segmenter):
     def _codes(self, data: pd.DataFrame) -> np.ndarray:
         scores = self.scorer_.scores(data, ("R", "F"))
         return self.grid_[scores["R"] - 1, scores["F"] - 1]
+
+
+class RFMScoreParams(RFMScorerParams):
+    """Hyper-parameters of :class:`RFMScoreTiers`: the scorer's and the cuts on one score."""
+
+    column: Literal[(*SCORES, "rfm_score")] = "rfm_score"  # type: ignore[valid-type]
+    thresholds: list[float] | None = None
+    shares: Shares | None = None
+    labels: list[LabelLike] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> RFMScoreParams:
+        check_cuts(self.thresholds, self.shares, self.labels, higher_is_better=True)
+        return self
 
 
 class RFMScoreTiers(ScoreTiers):
@@ -344,12 +376,10 @@ class RFMScoreTiers(ScoreTiers):
         self.name = name
         self.language = language
 
+    Params = RFMScoreParams
     higher_is_better = True  # scores are oriented: larger is better
 
     def _fit_values(self, data: pd.DataFrame) -> np.ndarray:
-        if self.column not in (*SCORES, "rfm_score"):
-            raise ParamsError(f"{self._who}: column must be one of R, F, M, rfm_score; got {self.column!r}")
-        check_rfm_params(self.n, self.frequency, self.monetary, self.weights, who=self._who)
         self.scorer_ = RFMScorer(self.n, frequency=self.frequency, monetary=self.monetary, weights=self.weights)
         self.scorer_.fit(data)
         return self._values(data)
@@ -365,29 +395,25 @@ class RFMSegmentsScheme(SchemeSpec):
     """The named RFM segments, with the settings of ``tiers.rfm``."""
 
     kind: Literal["rfm_segments"]
+    SEGMENTER: ClassVar[type[Segmenter]] = RFMSegmenter
     EXAMPLE: ClassVar[dict[str, Any] | None] = {}
 
     def labels_en(self, config: Any) -> list[str]:
         return [s.label.en for s in config.rfm.segments]
 
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+    def segmenter_params(self, config: Any) -> dict[str, Any]:
         rfm = config.rfm
-        segments = [s.model_dump() for s in rfm.segments]
+        segments = [x.model_dump() for x in rfm.segments]
         default = [RFMSegmentRule.model_validate(x).model_dump() for x in default_segment_map()]
-        return RFMSegmenter(
-            rfm.n,
-            frequency=rfm.frequency,
-            monetary=rfm.monetary,
-            segments=None if segments == default else segments,
-            name=self.name,
-            language=language,
-        )
+        return {"n": rfm.n, "frequency": rfm.frequency, "monetary": rfm.monetary,
+                "segments": None if segments == default else segments}
 
 
 class RFMScoreScheme(SchemeSpec):
     """Tiers on an RFM score (``rfm_score``, ``R``, ``F`` or ``M``): ``min`` per tier or ``share``."""
 
     kind: Literal["rfm_score"]
+    SEGMENTER: ClassVar[type[Segmenter]] = RFMScoreTiers
     EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": "A", "min": 10}, {"label": "B"}]}
     column: Literal["rfm_score", "R", "F", "M"] = "rfm_score"
     tiers: list[TierSpec]
@@ -401,18 +427,11 @@ class RFMScoreScheme(SchemeSpec):
             ladder(self.tiers, "min", self.kind)
         return self
 
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+    def segmenter_params(self, config: Any) -> dict[str, Any]:
         by_share = any(t.share is not None for t in self.tiers)
         rfm = config.rfm
-        return RFMScoreTiers(
-            self.column,
-            n=rfm.n,
-            frequency=rfm.frequency,
-            monetary=rfm.monetary,
-            weights=rfm.weight_tuple,
-            thresholds=None if by_share else [t.min for t in self.tiers[:-1]],
-            shares=[t.share for t in self.tiers] if by_share else None,
-            labels=[t.label for t in self.tiers],
-            name=self.name,
-            language=language,
-        )
+        return {
+            "column": self.column, "n": rfm.n, "frequency": rfm.frequency, "monetary": rfm.monetary,
+            "weights": rfm.weight_tuple, "thresholds": None if by_share else [t.min for t in self.tiers[:-1]],
+            "shares": [t.share for t in self.tiers] if by_share else None, "labels": [t.label for t in self.tiers],
+        }

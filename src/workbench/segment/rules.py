@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, InstanceOf, model_validator
 from sklearn.base import clone
 
 from workbench.errors import ParamsError
-from workbench.segment.base import Label, LabelLike, Segmenter
+from workbench.segment.base import HyperParams, KeyedParamsError, Label, LabelLike, Segmenter, Shares, check_label_count
 from workbench.segment.registry import SchemeSpec
 from workbench.segment.score import ScoreTiers
 from workbench.segment.specs import Strict, TierSpec, allow_keys, tier_shares
 
 #: Thresholds on any numeric column (A/B/C/D, diamond/gold/silver/bronze, a bank's asset bands).
 ThresholdTiers = ScoreTiers
+
+
+class ParetoParams(HyperParams):
+    """Hyper-parameters of :class:`ParetoTiers`."""
+
+    column: str = "revenue"
+    shares: Shares = [0.8, 0.15, 0.05]
+    labels: list[LabelLike] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ParetoParams:
+        check_label_count(self.labels, len(self.shares))
+        return self
 
 
 class ParetoTiers(ScoreTiers):
@@ -41,6 +54,8 @@ class ParetoTiers(ScoreTiers):
     ----------
     Juran, J. M. (1951). *Quality Control Handbook* ("vital few and trivial many", ABC analysis).
     """
+
+    Params = ParetoParams
 
     def __init__(
         self,
@@ -67,6 +82,31 @@ class ParetoTiers(ScoreTiers):
         return [Label(en=c, zh=f"{c}类") for c in string.ascii_uppercase[:n_tiers]]
 
 
+class FacetValue(Strict):
+    value: str | int | float | bool
+    label: LabelLike | None = None
+
+
+def _facet_value(item: Any) -> Any:
+    return item if isinstance(item, (Mapping, FacetValue)) else {"value": item}
+
+
+class FacetParams(HyperParams):
+    """Hyper-parameters of :class:`FacetTiers`."""
+
+    column: str
+    values: list[Annotated[FacetValue, BeforeValidator(_facet_value)]] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> FacetParams:
+        seen: list[Any] = []
+        for i, item in enumerate(self.values or ()):
+            if any(item.value == v for v in seen):
+                raise KeyedParamsError(f"values[{i}]", f"repeats the value {item.value!r}")
+            seen.append(item.value)
+        return self
+
+
 class FacetTiers(Segmenter):
     """Tiers from a categorical attribute column (nature, industry, size, region, ...).
 
@@ -91,6 +131,7 @@ class FacetTiers(Segmenter):
         self.name = name
         self.language = language
 
+    Params = FacetParams
     OTHER = Label(en="Other", zh="其他")
     UNKNOWN = Label(en="Unknown", zh="未知")
 
@@ -103,19 +144,7 @@ class FacetTiers(Segmenter):
         if self.values is None:
             pairs = [(v, Label.of(str(v))) for v in self._learned_order(data)]
         else:
-            pairs = []
-            for i, item in enumerate(self.values):
-                if isinstance(item, Mapping):
-                    extra = sorted(set(item) - {"value", "label"})
-                    if "value" not in item or extra:
-                        raise ParamsError(f"{self._who}: values[{i}] needs keys value and label, got {sorted(item)}")
-                    value = item["value"]
-                    label = Label.of(item.get("label", str(value)), key=f"values[{i}].label")
-                else:
-                    value, label = item, Label.of(str(item))
-                if any(value == v for v, _ in pairs):
-                    raise ParamsError(f"{self._who}: values[{i}] repeats the value {value!r}")
-                pairs.append((value, label))
+            pairs = [(v.value, v.label or Label.of(str(v.value))) for v in self.params_.values]
         self.values_ = [v for v, _ in pairs]
         return [lab for _, lab in pairs] + [self.OTHER, self.UNKNOWN]
 
@@ -142,6 +171,14 @@ class FacetTiers(Segmenter):
         return codes
 
 
+class CrossedParams(HyperParams):
+    """Hyper-parameters of :class:`Crossed`."""
+
+    a: InstanceOf[Segmenter]
+    b: InstanceOf[Segmenter]
+    sep: str = " · "
+
+
 class Crossed(Segmenter):
     """The product of two tierings: tier "a · b" for every pair, ordered lexicographically.
 
@@ -149,6 +186,8 @@ class Crossed(Segmenter):
     a-tier, ...). Nest to cross more: ``Crossed(Crossed(a, b), c)``. ``fit`` fits clones of
     ``a`` and ``b`` (fitted ``a_``, ``b_``); empty combinations stay as tiers with no customers.
     """
+
+    Params = CrossedParams
 
     def __init__(self, a: Segmenter, b: Segmenter, *, sep: str = " · ", name: str = "crossed", language: str = "en"):
         self.a = a
@@ -158,9 +197,6 @@ class Crossed(Segmenter):
         self.language = language
 
     def _fit(self, data: pd.DataFrame) -> list[Label]:
-        for key in ("a", "b"):
-            if not isinstance(getattr(self, key), Segmenter):
-                raise ParamsError(f"{self._who}: {key} must be a Segmenter, got {type(getattr(self, key)).__name__}")
         self.a_ = clone(self.a).fit(data)
         self.b_ = clone(self.b).fit(data)
         la, lb = self.a_.tier_labels_, self.b_.tier_labels_
@@ -183,6 +219,7 @@ class ParetoScheme(SchemeSpec):
     """Revenue-contribution tiers: shares of the column's total (A = 80 %, B = 15 %, C = 5 %)."""
 
     kind: Literal["pareto"]
+    SEGMENTER: ClassVar[type[Segmenter]] = ParetoTiers
     EXAMPLE: ClassVar[dict[str, Any] | None] = {"tiers": [{"label": "A", "share": 0.8}, {"label": "B", "share": 0.15}, {"label": "C", "share": 0.05}]}
     column: str = "revenue"
     tiers: list[TierSpec]
@@ -193,40 +230,22 @@ class ParetoScheme(SchemeSpec):
         tier_shares(self.tiers)
         return self
 
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
-        return ParetoTiers(
-            self.column,
-            shares=[t.share for t in self.tiers],
-            labels=[t.label for t in self.tiers],
-            name=self.name,
-            language=language,
-        )
+    def segmenter_params(self, config: Any) -> dict[str, Any]:
+        return {"column": self.column, "shares": [t.share for t in self.tiers], "labels": [t.label for t in self.tiers]}
 
 
-class FacetValue(Strict):
-    value: str | int | float | bool
-    label: LabelLike | None = None
-
-
-class FacetScheme(SchemeSpec):
+class FacetScheme(SchemeSpec, FacetParams):
     """Tiers from an attribute column (nature, industry, size, region)."""
 
     kind: Literal["facet"]
+    SEGMENTER: ClassVar[type[Segmenter]] = FacetTiers
     EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "region"}
-    column: str
-    values: list[FacetValue] | None = None
 
     def labels_en(self, config: Any) -> list[str] | None:
         if self.values is None:
             return None
         named = [v.label.en if v.label else str(v.value) for v in self.values]
         return named + [FacetTiers.OTHER.en, FacetTiers.UNKNOWN.en]
-
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
-        values = None
-        if self.values is not None:
-            values = [{"value": v.value, "label": (v.label or str(v.value))} for v in self.values]
-        return FacetTiers(self.column, values=values, name=self.name, language=language)
 
 
 class CrossedScheme(SchemeSpec):

@@ -25,12 +25,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from workbench.errors import ParamsError
+from workbench.models.params import CLVParams
 from workbench.segment.base import (
     KeyedParamsError,
     LabelLike,
@@ -38,7 +39,7 @@ from workbench.segment.base import (
     defaults,
 )
 from workbench.segment.registry import Scheme, scheme_kinds, scheme_specs
-from workbench.segment.rfm import RFMSegmentRule, default_segment_map, segment_grid
+from workbench.segment.rfm import RFMSegmentRule, RFMSettings, default_segment_map, segment_grid
 from workbench.segment.rules import CrossedScheme
 
 
@@ -57,12 +58,9 @@ class RFMWeights(_Strict):
     m: float = 1.0
 
 
-class RFMConfig(_Strict):
+class RFMConfig(RFMSettings):
     """RFM scoring settings and the named-segment map (see :mod:`workbench.segment.rfm`)."""
 
-    n: int = Field(5, ge=2, le=9, description="score levels 1..n")
-    frequency: Literal["frequency", "n_transactions"] = "frequency"
-    monetary: Literal["revenue", "monetary_value"] = "revenue"
     weights: RFMWeights = Field(default_factory=RFMWeights)
     segments: list[RFMSegmentRule] = Field(
         default_factory=lambda: [RFMSegmentRule.model_validate(x) for x in default_segment_map()]
@@ -160,6 +158,18 @@ class TiersConfig(_Strict):
                         f"scheme {scheme_name!r} has no tier labelled {key!r} in English; its tiers: {known}",
                     )
         return self
+
+    #: (model, horizon_months, discount_rate) the scenario predicts into the plain ``clv`` and
+    #: ``p_alive`` columns: ``clv:`` of the params that embed this section (default its defaults).
+    _clv_default: tuple[str, int, float] = PrivateAttr(default_factory=lambda: CLVParams().default_prediction)
+
+    @property
+    def clv_default(self) -> tuple[str, int, float]:
+        return self._clv_default
+
+    def predict_clv_by_default(self, prediction: tuple[str, int, float]) -> None:
+        """Name the prediction the scenario writes to the plain ``clv``/``p_alive`` columns."""
+        self._clv_default = prediction
 
     @classmethod
     def default(cls) -> TiersConfig:
@@ -272,7 +282,10 @@ def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
         else:
             return None
     tp = _unwrap(tp)
-    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+    if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
+        return None
+    first = [k for k in ("name", "description", "kind") if k in tp.model_fields]  # a scheme's own keys after these
+    return first + [k for k in tp.model_fields if k not in first]
 
 
 def _unwrap(tp: Any) -> Any:

@@ -10,12 +10,48 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from workbench.errors import DataError, ParamsError
-from workbench.segment.base import Label, Segmenter, check_ladder, check_shares, numeric_column
+from workbench.errors import DataError
+from workbench.segment.base import (
+    HyperParams,
+    KeyedParamsError,
+    Label,
+    LabelLike,
+    Segmenter,
+    Shares,
+    check_label_count,
+    check_ladder,
+    numeric_column,
+)
 from workbench.segment.registry import SchemeSpec
 from workbench.segment.specs import TierSpec, allow_keys, ladder, tier_shares
 
 # ----------------------------------------------------------------------------- ScoreTiers
+
+
+def check_cuts(thresholds: Sequence[float] | None, shares: Sequence[float] | None, labels: Sequence[Any] | None,
+               higher_is_better: bool, default_tiers: int = 3) -> None:
+    """The cut settings of a score tiering: thresholds or shares (not both), labels one per tier."""
+    if thresholds is not None and shares is not None:
+        raise KeyedParamsError("", "give thresholds or shares, not both")
+    if thresholds is not None:
+        check_ladder(thresholds, decreasing=higher_is_better)
+    n_tiers = len(thresholds) + 1 if thresholds is not None else len(shares) if shares is not None else default_tiers
+    check_label_count(labels, n_tiers)
+
+
+class ScoreParams(HyperParams):
+    """Hyper-parameters of :class:`ScoreTiers`."""
+
+    column: str = "revenue"
+    thresholds: list[float] | None = None
+    shares: Shares | None = None
+    labels: list[LabelLike] | None = None
+    higher_is_better: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> ScoreParams:
+        check_cuts(self.thresholds, self.shares, self.labels, self.higher_is_better)
+        return self
 
 
 class ScoreTiers(Segmenter):
@@ -42,6 +78,8 @@ class ScoreTiers(Segmenter):
 
     Fitted attribute ``thresholds_``: the cut values (``len(tiers) - 1``) used by ``assign``.
     """
+
+    Params: ClassVar[type[HyperParams] | None] = ScoreParams
 
     def __init__(
         self,
@@ -76,24 +114,16 @@ class ScoreTiers(Segmenter):
         return np.ones_like(signed)
 
     def _fit(self, data: pd.DataFrame) -> list[Any]:
-        if self.thresholds is not None and self.shares is not None:
-            raise ParamsError(f"{self._who}: give thresholds or shares, not both")
         sign = 1.0 if self.higher_is_better else -1.0
         values = self._fit_values(data)
         if self.thresholds is not None:
-            cuts = check_ladder(self.thresholds, decreasing=self.higher_is_better)
-            n_tiers = len(cuts) + 1
+            cuts = np.asarray(self.thresholds, dtype=float)
         else:
-            shares = check_shares(self.shares if self.shares is not None else self._DEFAULT_SHARES)
+            shares = np.asarray(self.shares if self.shares is not None else self._DEFAULT_SHARES, dtype=float)
             signed = sign * values
             cuts = sign * share_cuts(signed, shares, self._share_weights(signed), self._who)
-            n_tiers = len(shares)
         self.thresholds_ = cuts
-        if self.labels is None:
-            return self._default_labels(n_tiers)
-        if len(self.labels) != n_tiers:
-            raise ParamsError(f"{self._who}: labels has {len(self.labels)} entries for {n_tiers} tiers")
-        return list(self.labels)
+        return self._default_labels(len(cuts) + 1) if self.labels is None else list(self.params_.labels)
 
     def _codes(self, data: pd.DataFrame) -> np.ndarray:
         sign = 1.0 if self.higher_is_better else -1.0
@@ -144,7 +174,7 @@ def ladder_codes(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     return len(asc) - np.searchsorted(asc, values, side="right")
 
 
-__all__ = ["ScoreTiers", "ThresholdsScheme", "QuantilesScheme", "share_cuts", "share_labels", "ladder_codes"]
+__all__ = ["ScoreTiers", "ScoreParams", "check_cuts", "ThresholdsScheme", "QuantilesScheme", "share_cuts", "share_labels", "ladder_codes"]
 
 
 # ----------------------------------------------------------------------------- its params (tiers.schemes)
@@ -154,6 +184,7 @@ class ThresholdsScheme(SchemeSpec):
     """Thresholds on any numeric column: ``min`` per tier (``max`` when lower is better)."""
 
     kind: Literal["thresholds"]
+    SEGMENTER: ClassVar[type[Segmenter]] = ScoreTiers
     EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "revenue", "tiers": [{"label": {"en": "High", "zh": "高"}, "min": 100}, {"label": {"en": "Low", "zh": "低"}}]}
     column: str
     higher_is_better: bool = True
@@ -166,22 +197,17 @@ class ThresholdsScheme(SchemeSpec):
         ladder(self.tiers, bound, self.kind)
         return self
 
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
+    def segmenter_params(self, config: Any) -> dict[str, Any]:
         bound = "min" if self.higher_is_better else "max"
-        return ScoreTiers(
-            self.column,
-            thresholds=[getattr(t, bound) for t in self.tiers[:-1]],
-            labels=[t.label for t in self.tiers],
-            higher_is_better=self.higher_is_better,
-            name=self.name,
-            language=language,
-        )
+        return {"column": self.column, "thresholds": [getattr(t, bound) for t in self.tiers[:-1]],
+                "labels": [t.label for t in self.tiers], "higher_is_better": self.higher_is_better}
 
 
 class QuantilesScheme(SchemeSpec):
     """Shares of customers by a numeric column (top 20 % / next 30 % / rest)."""
 
     kind: Literal["quantiles"]
+    SEGMENTER: ClassVar[type[Segmenter]] = ScoreTiers
     EXAMPLE: ClassVar[dict[str, Any] | None] = {"column": "revenue", "tiers": [{"label": {"en": "Top", "zh": "前列"}, "share": 0.2}, {"label": {"en": "Rest", "zh": "其余"}, "share": 0.8}]}
     column: str
     higher_is_better: bool = True
@@ -193,12 +219,6 @@ class QuantilesScheme(SchemeSpec):
         tier_shares(self.tiers)
         return self
 
-    def build(self, config: Any, built: dict, language: str) -> Segmenter:
-        return ScoreTiers(
-            self.column,
-            shares=[t.share for t in self.tiers],
-            labels=[t.label for t in self.tiers],
-            higher_is_better=self.higher_is_better,
-            name=self.name,
-            language=language,
-        )
+    def segmenter_params(self, config: Any) -> dict[str, Any]:
+        return {"column": self.column, "shares": [t.share for t in self.tiers],
+                "labels": [t.label for t in self.tiers], "higher_is_better": self.higher_is_better}
