@@ -36,6 +36,8 @@ def test_every_notebook_succeeds_and_is_indexed(cdnow_reports, scenario):
     for name, manifest in manifests.items():
         assert manifest["run_id"] in index
         assert (reports / name / "latest.html").exists()
+        # the observation end as used, resolved once by the scenario and recorded
+        assert manifest["observation_end"] == manifest["params"]["observation_end"], name
 
 
 def test_data_quality_report_shows_the_cdnow_facts(cdnow_reports):

@@ -26,7 +26,7 @@ def visible_text(page: str) -> str:
 
 MANIFEST_KEYS = {
     "notebook", "run_id", "status", "title", "started", "ended", "duration_seconds", "params", "params_hash",
-    "data_fingerprint", "git", "python", "packages", "metrics", "error", "overrides", "params_file",
+    "data_fingerprint", "git", "python", "packages", "metrics", "error", "overrides", "params_file", "observation_end",
 }
 
 

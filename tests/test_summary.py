@@ -609,43 +609,43 @@ def test_bad_sources(tmp_path):
 
 def _spy_queries(monkeypatch):
     """Record the memory limit and the outcome of every query run on the private DuckDB."""
-    import workbench.summary as module
+    from workbench.engine.duckdb import DuckDBEngine
 
     seen = []
-    original = module._to_pyarrow
+    original = DuckDBEngine._to_pyarrow
 
-    def spy(expr, con):
-        limit = con.raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    def spy(self, expr):
+        limit = self.setting("memory_limit")
         try:
-            result = original(expr, con)
+            result = original(self, expr)
         except Exception as exc:
             seen.append((limit, type(exc).__name__))
             raise
         seen.append((limit, "ok"))
         return result
 
-    monkeypatch.setattr(module, "_to_pyarrow", spy)
+    monkeypatch.setattr(DuckDBEngine, "_to_pyarrow", spy)
     return seen
 
 
 def test_private_duckdb_runs_the_summary_under_a_memory_cap(files, reference, monkeypatch):
-    import workbench.summary as module
+    import workbench.engine.duckdb as module
 
     default = ibis.duckdb.connect().raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
     seen = _spy_queries(monkeypatch)
     pd.testing.assert_frame_equal(_summary(files / "all.parquet"), reference)
     limits = [limit for limit, _ in seen]
     assert limits[0] == default  # the row count runs uncapped
-    assert module._parse_bytes(limits[-1]) < module._parse_bytes(default)  # the summary is capped
-    assert module._parse_bytes(limits[-1]) >= 256 * 2**20 * 0.99  # never below the floor
+    assert module.parse_bytes(limits[-1]) < module.parse_bytes(default)  # the summary is capped
+    assert module.parse_bytes(limits[-1]) >= 256 * 2**20 * 0.99  # never below the floor
 
 
 def test_out_of_memory_under_the_cap_runs_again_uncapped(files, reference, monkeypatch):
-    import workbench.summary as module
+    import workbench.engine.duckdb as module
 
-    monkeypatch.setattr(module, "_CAP_FLOOR", 2**20)
-    monkeypatch.setattr(module, "_CAP_FLOOR_PER_THREAD", 2**18)
-    monkeypatch.setattr(module, "_CAP_BYTES_PER_ROW", 1)
+    monkeypatch.setattr(module, "CAP_FLOOR", 2**20)
+    monkeypatch.setattr(module, "CAP_FLOOR_PER_THREAD", 2**18)
+    monkeypatch.setattr(module, "CAP_BYTES_PER_ROW", 1)
     seen = _spy_queries(monkeypatch)
     pd.testing.assert_frame_equal(_summary(files / "all.parquet"), reference)
     assert [outcome for _, outcome in seen[-2:]] == ["OutOfMemoryException", "ok"]

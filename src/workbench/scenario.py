@@ -68,12 +68,19 @@ class Scenario:
         """Validated, cleaned transactions (and attributes) of ``params.data``."""
         return load_data(self.params.data, self.params.observation_end)
 
-    @property
+    @cached_property
     def observation_end(self) -> dt.date:
-        """``params.observation_end``, or the last transaction date when it is not set."""
-        if self.params.observation_end is not None:
-            return self.params.observation_end
-        return self.data.transactions["timestamp"].max().date()
+        """``params.observation_end``, or the last transaction date when it is not set: resolved
+        once per run and recorded (metric ``observation_end``, kept in the run's manifest)."""
+        from workbench.report.metrics import record
+
+        end = self.params.observation_end or self.data.last_date
+        if end is None:  # transactions loaded without their date range
+            from workbench.data.quality import overview
+
+            end = overview(self.data.transactions)["last_date"]
+        record("observation_end", end.isoformat())
+        return end
 
     def summary(self, split: bool = False) -> pd.DataFrame:
         """Per-customer summary up to ``observation_end``; with ``split=True`` the calibration

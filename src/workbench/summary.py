@@ -24,17 +24,15 @@ import contextlib
 import datetime as _dt
 import glob
 import os
-import tempfile
 from typing import Any, Iterator, Mapping
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from workbench.data.engine import finite, local_time
+from workbench.engine import Engine, engine_for, private_engine
 from workbench.errors import DataError, ParamsError
 from workbench.privacy import shown_records
 from workbench.units import DAYS_PER_UNIT, days_per_unit
@@ -158,19 +156,18 @@ def rfm_summary(
     source_name = _describe(transactions)
     inner = _unwrap(transactions)
     own = con is None and not isinstance(inner, ir.Table)
-    with _engine(con, own=own) as engine:
+    with _engine(con, inner, own=own) as engine:
         table = _as_table(inner, mapping, engine, source_name, set(columns or {}))
-        backend = engine if engine is not None else table.get_backend()
-        typed = _conformed_columns(table, source_name, getattr(backend, "name", ""))
-        n_rows = _check_values(table, typed, source_name, engine, getattr(backend, "name", ""))
+        typed = _conformed_columns(table, source_name, engine)
+        n_rows = _check_values(table, typed, source_name, engine)
         expr = _summary_expr(
             table.select(**typed),
             obs_end=obs_end,
             cal_day=None if cal_end is None else (cal_end - _EPOCH).days,
             merge_same_day=merge_same_day,
-            arg_min=_min_by if getattr(backend, "name", "") == "duckdb" else _arg_min,
+            arg_min=engine.arg_min,
         )
-        result = _to_pyarrow_capped(expr, engine, n_rows) if own else _to_pyarrow(expr, engine)
+        result = engine.to_pyarrow(expr, n_rows)
 
     if result.num_rows == 0:
         period_end = cal_end if cal_end is not None else obs_end
@@ -240,20 +237,15 @@ def _check_columns_param(columns: Mapping[str, str] | None) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _engine(con: Any, *, own: bool) -> Iterator[Any]:
-    """The given backend, or a private in-memory DuckDB that spills to a private temporary folder
-    (not ``./.tmp``) and is closed afterwards, which frees its memory before the pandas conversion."""
-    if not own:
-        yield con
-        return
-    with tempfile.TemporaryDirectory(prefix="workbench-duckdb-") as spill:
-        own_con = ibis.duckdb.connect(temp_directory=spill)
-        try:
-            with contextlib.suppress(Exception):  # DuckDB refuses this in Jupyter without ipywidgets
-                own_con.raw_sql("SET enable_progress_bar = false")  # a session option; keeps logs clean
-            yield own_con
-        finally:
-            own_con.disconnect()
+def _engine(con: Any, inner: Any, *, own: bool) -> Iterator[Engine]:
+    """The engine of the given backend, a private one (DuckDB, memory-capped, closed afterwards,
+    which frees its memory before the pandas conversion) for files and frames, or the engine of
+    an ibis table's own backend."""
+    if own:
+        with private_engine() as engine:
+            yield engine
+    else:
+        yield engine_for(con if con is not None else inner)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +275,7 @@ def _without_absent_amount(available: list, mapping: dict[str, str], explicit: s
     return mapping
 
 
-def _as_table(obj: Any, mapping: dict[str, str], con: Any, source: str, explicit: set[str] = frozenset()) -> ir.Table:
+def _as_table(obj: Any, mapping: dict[str, str], engine: Engine, source: str, explicit: set[str] = frozenset()) -> ir.Table:
     if isinstance(obj, pd.DataFrame):
         mapping = _without_absent_amount(list(obj.columns), mapping, explicit)
         _require(list(obj.columns), mapping, source)
@@ -298,7 +290,7 @@ def _as_table(obj: Any, mapping: dict[str, str], con: Any, source: str, explicit
     elif isinstance(obj, ir.Table):
         table = obj
     elif isinstance(obj, (str, os.PathLike)):
-        table = _read_files(os.fspath(obj), mapping, con, source)
+        table = _read_files(os.fspath(obj), mapping, engine, source)
     else:
         raise ParamsError(
             "transactions must be a pandas DataFrame, an ibis Table, a path to Parquet/CSV "
@@ -319,7 +311,7 @@ def _require(available: list[str], mapping: dict[str, str], source: str) -> None
             )
 
 
-def _read_files(path: str, mapping: dict[str, str], con: Any, source: str) -> ir.Table:
+def _read_files(path: str, mapping: dict[str, str], engine: Engine, source: str) -> ir.Table:
     if os.path.isdir(path):
         path = os.path.join(path, "**", "*.parquet")
     name = path.lower()
@@ -329,23 +321,19 @@ def _read_files(path: str, mapping: dict[str, str], con: Any, source: str) -> ir
             raise DataError(f"{source}: no such file or no file matches the pattern")
         name = matches[0].lower()
     if name.endswith(_PARQUET_SUFFIXES):
-        return con.read_parquet(path)
+        return engine.read_parquet(path)
     if name.endswith(_CSV_SUFFIXES):
-        table = con.read_csv(path)
-        cid = mapping["customer_id"]
-        if getattr(con, "name", "") == "duckdb" and cid in table.columns and not table[cid].type().is_string():
-            # keep identifiers such as "00001" as written instead of DuckDB's inferred integers
-            table = con.read_csv(path, types={cid: "VARCHAR"})
-        return table
+        # keep identifiers such as "00001" as written instead of inferred integers
+        return engine.read_csv(path, text_columns=[mapping["customer_id"]])
     raise ParamsError(
         f"{source}: cannot tell the file format from the name; use one of "
         f"{list(_PARQUET_SUFFIXES + _CSV_SUFFIXES)}"
     )
 
 
-def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, ir.Column]:
+def _conformed_columns(table: ir.Table, source: str, engine: Engine) -> dict[str, ir.Column]:
     """Contract types as expressions on ``table``: customer_id string, timestamp (naive; a
-    zone-aware one at its wall-clock time, see :func:`workbench.data.engine.local_time`), amount
+    zone-aware one at its wall-clock time, see :meth:`workbench.engine.Engine.local_time`), amount
     float64."""
     ts_type = table.timestamp.type()
     if ts_type.is_string():
@@ -353,7 +341,7 @@ def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, i
     elif ts_type.is_date():
         timestamp = table.timestamp.cast("timestamp")
     elif ts_type.is_timestamp():
-        timestamp, _ = local_time(table.timestamp, None, engine)
+        timestamp, _ = engine.local_time(table.timestamp, None)
     else:
         raise DataError(
             f"{source}: column 'timestamp' has type {ts_type}; expected dates or timestamps "
@@ -367,84 +355,34 @@ def _conformed_columns(table: ir.Table, source: str, engine: str) -> dict[str, i
     return out
 
 
-def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, con: Any, engine: str) -> int:
+def _check_values(table: ir.Table, columns: dict[str, ir.Column], source: str, engine: Engine) -> int:
     """The number of rows; empty input, missing (or unparsable) values and infinite or NaN amounts
     (float values, not NULLs, as Parquet files and engines hold them) are errors, shown with
     source rows.
     """
     amount = columns.get("amount")
-    # see finite(): a NaN stored in Parquet is counted too
-    nonfinite = ~finite(amount, engine) if amount is not None else ibis.literal(False)
+    # see DuckDBEngine.finite: a NaN stored in Parquet is counted too
+    nonfinite = ~engine.finite(amount) if amount is not None else ibis.literal(False)
     aggregates = {k: c.count() for k, c in columns.items()}
-    counts = _to_pyarrow(table.aggregate(n=table.count(), nonfinite=table.count(where=nonfinite), **aggregates), con)
+    counts = engine.to_pyarrow(table.aggregate(n=table.count(), nonfinite=table.count(where=nonfinite), **aggregates))
     counts = counts.to_pylist()[0]
     if counts["n"] == 0:
         raise DataError(f"{source}: no transactions (0 rows)")
     for name, column in columns.items():
         missing = counts["n"] - counts[name]
         if missing:
-            examples = _to_pyarrow(table.filter(column.isnull()).limit(_N_EXAMPLES), con)
+            examples = engine.to_pyarrow(table.filter(column.isnull()).limit(_N_EXAMPLES))
             raise DataError(
                 f"{source}: column '{name}' has {missing} missing or unparsable value(s) "
                 f"out of {counts['n']} rows; e.g. {shown_records(examples.to_pylist())}"
             )
     if counts["nonfinite"]:
-        examples = _to_pyarrow(table.filter(nonfinite).limit(_N_EXAMPLES), con)
+        examples = engine.to_pyarrow(table.filter(nonfinite).limit(_N_EXAMPLES))
         raise DataError(
             f"{source}: column 'amount' has {counts['nonfinite']} infinite or NaN value(s) out of "
             f"{counts['n']} rows; e.g. {shown_records(examples.to_pylist())}. Fix or drop them (load_transactions reports them)"
         )
     return counts["n"]
-
-
-def _to_pyarrow(expr: ir.Expr, con: Any) -> pa.Table:
-    return expr.to_pyarrow() if con is None else con.to_pyarrow(expr)
-
-
-# Memory cap of the private DuckDB: unconstrained, its (customer, day) hash table takes ~70-100
-# bytes per input row; capped near half of that it spills part of it to disk. Measured at 10M rows
-# / 1M customers: peak RSS ~580 MiB instead of ~1 GB for the same CPU time (~25 % more CPU with a
-# calibration split or without same-day merging). Floor: DuckDB's aggregation needs some memory
-# per thread (at 10M rows 96 MiB failed on 2 threads, 128 MiB worked).
-_CAP_BYTES_PER_ROW = 40
-_CAP_FLOOR_PER_THREAD = 128 * 2**20
-_CAP_FLOOR = 256 * 2**20
-
-
-def _to_pyarrow_capped(expr: ir.Expr, con: Any, n_rows: int) -> pa.Table:
-    """Run on the private DuckDB with a memory limit proportional to the input, never above
-    DuckDB's own default; if DuckDB still runs out of memory (not every part of a query can spill,
-    e.g. a very large result), run again with its default limit, so a cap never makes data fail."""
-    import duckdb
-
-    default = _parse_bytes(_setting(con, "memory_limit"))
-    floor = max(_CAP_FLOOR, _CAP_FLOOR_PER_THREAD * int(_setting(con, "threads")))
-    cap = max(floor, _CAP_BYTES_PER_ROW * n_rows)
-    if default is None or cap >= default:
-        return _to_pyarrow(expr, con)
-    con.raw_sql(f"SET memory_limit = '{cap}B'")
-    try:
-        return _to_pyarrow(expr, con)
-    except duckdb.OutOfMemoryException:
-        con.raw_sql("RESET memory_limit")
-        return _to_pyarrow(expr, con)
-
-
-def _setting(con: Any, name: str) -> str:
-    return con.raw_sql(f"SELECT current_setting('{name}')").fetchall()[0][0]
-
-
-_UNITS = {"bytes": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15,
-          "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
-
-
-def _parse_bytes(text: str) -> int | None:
-    """DuckDB's memory figures such as ``"18.8 GiB"`` in bytes; None if not understood."""
-    number, _, unit = str(text).strip().partition(" ")
-    try:
-        return int(float(number) * _UNITS[unit.strip()])
-    except (KeyError, ValueError):
-        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,7 +393,7 @@ def _summary_expr(
     table: ir.Table, *, obs_end: _dt.date, cal_day: int | None, merge_same_day: bool, arg_min=None
 ) -> ir.Table:
     """Per-customer aggregates in whole days since the epoch (derived columns come later)."""
-    arg_min = arg_min or _arg_min
+    arg_min = arg_min or (lambda value, key: value.argmin(key))
     end = _dt.datetime.combine(obs_end + _dt.timedelta(days=1), _dt.time())
     rows = table.filter(table.timestamp < end)  # on the raw column, so files can skip row groups
     rows = rows.mutate(day=rows.timestamp.date().epoch_days().cast("int32"))  # a narrow group key
@@ -481,15 +419,6 @@ def _summary_expr(
         aggregates["revenue_holdout"] = tx.amount.sum(where=~cal)
     per_customer = tx.group_by("customer_id").aggregate(**aggregates)
     return per_customer.filter(per_customer.n_transactions > 0).order_by("customer_id")
-
-
-def _arg_min(value: ir.Column, key: ir.Column) -> ir.Scalar:
-    return value.argmin(key)
-
-
-@ibis.udf.agg.builtin(name="min_by")
-def _min_by(value: dt.float64, key: dt.int32) -> dt.float64:
-    """DuckDB's ``min_by`` (ibis renders ``argmin`` there as a slower ordered ``first``)."""
 
 
 def _finish(columns: dict[str, pa.ChunkedArray], days_per_unit: int, obs_end: _dt.date,

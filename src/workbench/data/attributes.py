@@ -16,7 +16,7 @@ import pandas as pd
 from workbench.data.cleaning_log import CleaningLog, format_examples
 from workbench.data.columns import parse_text
 from workbench.data.dates import DATE_RANGE, parse_timestamps
-from workbench.data.engine import run
+from workbench.engine import run
 from workbench.data.parse import ambiguous_dates_error
 from workbench.data.load import read_source, resolve_columns
 from workbench.errors import ParamsError

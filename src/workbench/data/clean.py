@@ -23,7 +23,7 @@ import pandas as pd
 
 from workbench.data.cleaning_log import CleaningLog, CleaningOptions, format_examples
 from workbench.data.columns import HUGE_AMOUNT, MIN_LOG_IQR, N_EXAMPLES, REQUIRED
-from workbench.data.engine import Workspace, run
+from workbench.engine import Workspace, run
 from workbench.privacy import shown_records
 
 # ----------------------------------------------------------------------------------------------

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 
 from workbench.data.clean import clean_table
 from workbench.data.cleaning_log import CleaningLog, CleaningOptions
 from workbench.data.columns import NEEDED, OPTIONAL
-from workbench.data.engine import Workspace, quiet_engine, run
+from workbench.engine import engine_for, private_engine, quiet_engine, run
 from workbench.data.parse import integer_if_whole, parse_frame, parse_table
 from workbench.errors import DataError, ParamsError
 from workbench.files import regular_file
@@ -242,20 +241,13 @@ def load_transactions(
 def _clean_frame(
     raw: pd.DataFrame, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions, delimiter: str | None
 ) -> tuple[pd.DataFrame, tuple]:
-    """Parse in pandas, clean in a private DuckDB connection (its stage tables go when it closes)."""
+    """Parse in pandas, clean on a private engine connection (DuckDB)."""
     frame = raw[list(mapping.values())].copy()
     frame.insert(0, "_row", range(1, len(frame) + 1))
     parsed = parse_frame(frame, mapping, log, opts, delimiter)
-    connection = duckdb.connect()
-    try:
-        connection.register("workbench_parsed", parsed)
-        backend = ibis.duckdb.from_connection(connection)
-        with quiet_engine():
-            table = backend.table("workbench_parsed")
-        cleaned = clean_table(table, log, opts, Workspace(backend))
-        data = _finish_frame(run(cleaned.order_by("_row").drop("_row")))
-    finally:
-        connection.close()
+    with private_engine() as engine:  # its stage tables go when it closes
+        cleaned = clean_table(engine.table_of_frame(parsed), log, opts, engine.workspace())
+        data = _finish_frame(engine.execute(cleaned.order_by("_row").drop("_row")))
     if not len(data):
         return data, (0, 0, None, None)
     return data, (len(data), int(data["customer_id"].nunique()), data["timestamp"].min(), data["timestamp"].max())
@@ -264,7 +256,7 @@ def _clean_frame(
 def _clean_engine_table(table: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: CleaningOptions) -> tuple[ibis.Table, tuple]:
     """Parse and clean with ibis expressions; the result stays a lazy table of the source's engine."""
     parsed = parse_table(table, mapping, log, opts)
-    cleaned = clean_table(parsed, log, opts, Workspace(_duckdb_backend(parsed)))
+    cleaned = clean_table(parsed, log, opts, engine_for(parsed).workspace())
     stats = run(cleaned.aggregate(
         n=cleaned.count(), c=cleaned.customer_id.nunique(), lo=cleaned.timestamp.min(), hi=cleaned.timestamp.max()
     )).iloc[0]
@@ -286,15 +278,6 @@ def _finish_frame(df: pd.DataFrame) -> pd.DataFrame:
         else:
             df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df
-
-
-def _duckdb_backend(table: ibis.Table) -> Any:
-    """The table's DuckDB backend (stages are kept there as temporary tables), else None."""
-    try:
-        backend = table.get_backend()
-    except Exception:  # an unbound memtable runs on the default backend
-        backend = ibis.get_backend()
-    return backend if getattr(backend, "name", "") == "duckdb" else None
 
 
 def _day(ts: Any) -> str:

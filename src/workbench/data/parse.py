@@ -26,7 +26,7 @@ from workbench.data.columns import (
     parse_text,
 )
 from workbench.data.dates import DATE_RANGE, _parse_dates_with, parse_timestamps, zone_note
-from workbench.data.engine import _engine_name, finite, local_time, run
+from workbench.engine import Engine, engine_for, run
 from workbench.errors import DataError
 from workbench.privacy import shown_ids
 
@@ -181,12 +181,13 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     typed = t.mutate(_row=(ibis.row_number() + 1).cast("int64"), **{f"_raw_{k}": v for k, v in raw.items()})
     parsed: dict[str, ibis.Value] = {}
     notes: dict[str, str] = {}
+    engine = engine_for(t)
     for name, value in raw.items():
         if name == "timestamp":
             parsed[name], notes[name] = _ibis_timestamp(value, t[mapping[name]].type(), log)
-            parsed[name], notes["timezone"] = local_time(parsed[name], opts.timezone, _engine_name(t))
+            parsed[name], notes["timezone"] = engine.local_time(parsed[name], opts.timezone)
         elif name in ("amount", "quantity"):
-            parsed[name] = _ibis_number(value, log, name, _engine_name(t))
+            parsed[name] = _ibis_number(value, log, name, engine)
         else:
             parsed[name] = _ibis_text(value)
     typed = typed.mutate(**parsed)
@@ -230,7 +231,7 @@ def parse_table(t: ibis.Table, mapping: dict[str, Any], log: CleaningLog, opts: 
     typed = screen(typed, "timestamp", "invalid", opts.invalid, "with a date that cannot be read")
     log.add("date_format", "timestamp", 0, "none", notes["timestamp"])
     if notes["timezone"]:
-        action = "zone dropped" if opts.timezone is None and _engine_name(t) == "duckdb" else "converted"
+        action = "zone dropped" if opts.timezone is None and engine.name == "duckdb" else "converted"
         log.add("timezone", "timestamp", int(run(typed.timestamp.count())), action, notes["timezone"])
     else:
         log.add("timezone", "timestamp", 0, "none", "no time zone in the engine type")
@@ -264,7 +265,7 @@ def _ibis_text(col: ibis.Value) -> ibis.Value:
 
 
 def _ibis_timestamp(value: ibis.Value, source_type: dt.DataType, log: CleaningLog) -> tuple[ibis.Value, str]:
-    """Timestamps from the engine's column; a zone-aware one stays aware (see :func:`local_time`)."""
+    """Timestamps from the engine's column; a zone-aware one stays aware (see :meth:`workbench.engine.Engine.local_time`)."""
     typ = value.type()
     if typ.is_timestamp():
         return (value if typ.timezone else value.cast(dt.Timestamp())), f"engine type {source_type}"
@@ -278,12 +279,12 @@ def _ibis_timestamp(value: ibis.Value, source_type: dt.DataType, log: CleaningLo
     raise log.error("timestamp", f"engine type {typ} cannot be read as a date; cast it to a timestamp")
 
 
-def _ibis_number(value: ibis.Value, log: CleaningLog, name: str, engine: str) -> ibis.Value:
+def _ibis_number(value: ibis.Value, log: CleaningLog, name: str, engine: Engine) -> ibis.Value:
     """Numbers as float64; NaN and infinite values as null (then reported as not a number)."""
     typ = value.type()
     if typ.is_numeric():
         number = value.cast("float64")
-        return number if typ.is_integer() else ibis.ifelse(finite(number, engine), number, ibis.null("float64"))
+        return number if typ.is_integer() else ibis.ifelse(engine.finite(number), number, ibis.null("float64"))
     if typ.is_string():
         text = value.re_replace(_CURRENCY_RE, "").re_replace(_SPACE_RE, "").re_replace(r"^\((.*)\)$", "-\\1")
         grouped = text.re_search(f"^{_COMMA_GROUPED_RE}$")

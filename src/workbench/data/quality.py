@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
+from workbench.engine import as_table, run
 
-def overview(transactions: pd.DataFrame, rows_read: int | None = None) -> pd.Series:
-    """Rows read and kept, customers, first and last date, total revenue."""
-    ts = transactions["timestamp"]
+
+def overview(transactions: pd.DataFrame | ibis.Table, rows_read: int | None = None) -> pd.Series:
+    """Rows read and kept, customers, first and last date, total revenue: one engine aggregate,
+    so a lazy source is counted where it lives."""
+    t = as_table(transactions)
+    money = {"revenue": t.amount.sum()} if "amount" in t.columns else {}
+    row = run(t.aggregate(n=t.count(), customers=t.customer_id.nunique(), first=t.timestamp.min(),
+                          last=t.timestamp.max(), **money)).iloc[0]
+    n = int(row["n"])
     return pd.Series(
         {
-            "rows_read": len(transactions) if rows_read is None else rows_read,
-            "transactions": len(transactions),
-            "customers": transactions["customer_id"].nunique(),
-            "first_date": ts.min().date() if len(ts) else None,
-            "last_date": ts.max().date() if len(ts) else None,
-            **({"revenue": float(transactions["amount"].sum())} if "amount" in transactions else {}),
+            "rows_read": n if rows_read is None else rows_read,
+            "transactions": n,
+            "customers": int(row["customers"]),
+            "first_date": pd.Timestamp(row["first"]).date() if n else None,
+            "last_date": pd.Timestamp(row["last"]).date() if n else None,
+            **({"revenue": float(row["revenue"]) if n else 0.0} if money else {}),
         }
     )
 
 
-def monthly(transactions: pd.DataFrame) -> pd.DataFrame:
+def monthly(transactions: pd.DataFrame | ibis.Table) -> pd.DataFrame:
     """Transactions, active customers and revenue (when there are amounts) per calendar month
-    (months without any: zeros)."""
-    month = transactions["timestamp"].dt.to_period("M").rename("month")
-    money = {"revenue": ("amount", "sum")} if "amount" in transactions else {}
-    out = transactions.groupby(month).agg(
-        transactions=("customer_id", "size"), customers=("customer_id", "nunique"), **money
-    )
+    (months without any: zeros); one engine aggregate."""
+    t = as_table(transactions)
+    t = t.mutate(month=t.timestamp.truncate("M"))
+    money = {"revenue": t.amount.sum()} if "amount" in t.columns else {}
+    out = run(t.group_by("month").aggregate(transactions=t.count(), customers=t.customer_id.nunique(), **money))
+    out.index = pd.PeriodIndex(pd.to_datetime(out.pop("month")), freq="M", name="month")
+    out = out.sort_index().astype({"transactions": "int64", "customers": "int64"})
     if len(out):
         out = out.reindex(pd.period_range(out.index.min(), out.index.max(), freq="M", name="month"), fill_value=0)
     return out
 
 
-def purchases_per_customer(transactions: pd.DataFrame, cap: int = 10) -> pd.Series:
+def purchases_per_customer(transactions: pd.DataFrame | ibis.Table, cap: int = 10) -> pd.Series:
     """Number of customers by number of purchase rows, the last bin holding ``cap`` or more."""
-    counts = transactions.groupby("customer_id").size().clip(upper=cap)
-    out = counts.value_counts().sort_index()
-    out.index = [f"{i}+" if i == cap else str(i) for i in out.index]
-    return out.rename("customers")
+    t = as_table(transactions)
+    per = t.group_by("customer_id").aggregate(n=t.count())
+    per = per.mutate(bin=ibis.least(per.n, cap))
+    counts = run(per.group_by("bin").aggregate(customers=per.count())).set_index("bin")["customers"].sort_index()
+    counts.index = [f"{i}+" if i == cap else str(i) for i in counts.index]
+    return counts.astype("int64").rename("customers")
 
 
 def lorenz_curve(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
 import pandas as pd
 
 from workbench.data.params import DataParams
@@ -93,13 +95,22 @@ CDNOW_COLUMNS = {
 @dataclass
 class LoadedData:
     """Cleaned transactions (contract columns), optional customer attributes, and the issues
-    found while loading: one row per check (step, column, rows concerned, action, detail)."""
+    found while loading: one row per check (step, column, rows concerned, action, detail).
 
-    transactions: pd.DataFrame
+    ``transactions`` is a pandas frame, or a lazy ibis table when the source is read lazily
+    (``data.options.lazy``, or a warehouse table): every later count, summary and tracking
+    table then runs on its engine. ``last_date``: the last transaction's day, counted once."""
+
+    transactions: pd.DataFrame | ibis.Table
     customers: pd.DataFrame | None
     issues: pd.DataFrame
     source: str
     rows_read: int
+    last_date: dt.date | None = None
+
+    @property
+    def lazy(self) -> bool:
+        return isinstance(self.transactions, ibis.Table)
 
 
 def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
@@ -125,4 +136,6 @@ def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
 
         customers = load_customers(resolve_path(data.customers), data.customer_columns or None)
     issues = loaded.log.drop(columns=["examples"], errors="ignore")
-    return LoadedData(loaded.to_pandas(), customers, issues, loaded.source, loaded.n_input_rows)
+    last = None if loaded.last_date is None else pd.Timestamp(loaded.last_date).date()
+    data_out = loaded.data if loaded.lazy else loaded.to_pandas()
+    return LoadedData(data_out, customers, issues, loaded.source, loaded.n_input_rows, last)

@@ -15,10 +15,12 @@ in MATLAB". http://brucehardie.com/notes/008/ (cumulative tracking).
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.engine import as_table, run
 from workbench.errors import DataError, ParamsError
 from workbench.privacy import shown_ids
 from workbench.units import days_per_unit
@@ -27,24 +29,31 @@ __all__ = ["tracking", "predict_holdout", "conditional_expectations", "holdout_e
 
 
 
-def _purchase_days(transactions: pd.DataFrame, observation_end) -> pd.DataFrame:
-    """One row per customer and purchase day up to ``observation_end`` (same-day purchases merged)."""
+def _purchase_days(transactions: pd.DataFrame | ibis.Table, observation_end) -> tuple[pd.Series, pd.Series]:
+    """Customers per first-purchase day and repeat purchase days per day (a customer's purchase
+    days after their first, same-day purchases merged), up to ``observation_end``: two small
+    engine aggregates, so a lazy source is never brought into pandas."""
+    t = as_table(transactions)
     for col in ("customer_id", "timestamp"):
-        if col not in transactions.columns:
+        if col not in t.columns:
             raise DataError(f"tracking: required column {col!r} missing from the transactions")
-    ts = pd.to_datetime(transactions["timestamp"])
-    bad = ts.isna()
-    if bad.any():
-        raise DataError(
-            f"tracking: column 'timestamp' is missing in {bad.sum()} rows, "
-            f"e.g. rows {list(transactions.index[bad][:3])}"
-        )
-    days = pd.DataFrame(
-        {"customer_id": transactions["customer_id"].astype(str).to_numpy(), "day": ts.dt.normalize().to_numpy()}
-    )
+    bad = int(run(t.timestamp.isnull().sum()))
+    if bad:
+        raise DataError(f"tracking: column 'timestamp' is missing in {bad} rows; clean the log first (load_transactions)")
+    days = t.select(customer_id=t.customer_id.cast("string"), day=t.timestamp.date())
     if observation_end is not None:
-        days = days[days["day"] <= pd.Timestamp(observation_end).normalize()]
-    return days.drop_duplicates()
+        days = days.filter(days.day <= pd.Timestamp(observation_end).date())
+    days = days.distinct()
+    days = days.mutate(first=days.day.min().over(group_by=days.customer_id))
+    firsts = days.filter(days.day == days.first).group_by("day").aggregate(n=lambda g: g.count())
+    repeats = days.filter(days.day > days.first).group_by("day").aggregate(n=lambda g: g.count())
+
+    def by_day(expr: ibis.Table) -> pd.Series:
+        frame = run(expr)
+        index = pd.DatetimeIndex(pd.to_datetime(frame["day"]), name="day")
+        return pd.Series(frame["n"].to_numpy(dtype=float), index=index).sort_index()
+
+    return by_day(firsts), by_day(repeats)
 
 
 def tracking(
@@ -57,7 +66,8 @@ def tracking(
 ) -> pd.DataFrame:
     """Expected against actual repeat transactions of the whole cohort, per time unit.
 
-    The cohort is every customer in ``transactions``; customer i, first seen on day t0_i, is
+    ``transactions`` is a pandas frame or an ibis table (a lazy source: the counts run on its
+    engine). The cohort is every customer in ``transactions``; customer i, first seen on day t0_i, is
     expected to make E[X(t - t0_i)] repeat purchases by time t (the model's unconditional
     expectation for a new customer), and the expected cumulative total is their sum. Actual
     repeat transactions are the purchase days after each customer's first (same-day purchases
@@ -72,23 +82,21 @@ def tracking(
     ``freq="D", freq_multiplier=7``.
     """
     step = days_per_unit(time_unit, "tracking")
-    days = _purchase_days(transactions, observation_end)
-    if days.empty:
+    cohorts, repeats = _purchase_days(transactions, observation_end)  # customers per first day
+    if cohorts.empty:
         raise DataError("tracking: no transactions up to observation_end")
-    first = days.groupby("customer_id")["day"].transform("min")
-    repeat_days = np.sort(days.loc[days["day"] > first, "day"].to_numpy())
-    first_days = days.groupby("customer_id")["day"].min()
-    start = first_days.min()
-    end = pd.Timestamp(observation_end).normalize() if observation_end is not None else days["day"].max()
+    start = cohorts.index.min()
+    last_day = max(cohorts.index.max(), repeats.index.max()) if len(repeats) else cohorts.index.max()
+    end = pd.Timestamp(observation_end).normalize() if observation_end is not None else last_day
     n_steps = int(((end - start).days + 1) // step)  # whole periods; the end day is included
     boundaries = start + pd.to_timedelta(np.arange(1, n_steps + 1) * step, unit="D")
 
-    cohorts = first_days.value_counts().sort_index()  # customers per first-purchase day
     age_days = (boundaries.to_numpy()[:, None] - cohorts.index.to_numpy()[None, :]) / np.timedelta64(1, "D")
     ages = np.clip(age_days, 0, None) / step
     expected_each = model.expected_purchases(ages.ravel()).reshape(ages.shape)
     expected_cum = (np.where(age_days > 0, expected_each, 0.0) * cohorts.to_numpy()[None, :]).sum(axis=1)
-    actual_cum = np.searchsorted(repeat_days, boundaries.to_numpy(), side="left").astype(float)
+    repeats_before = np.concatenate([[0.0], np.cumsum(repeats.to_numpy())])
+    actual_cum = repeats_before[np.searchsorted(repeats.index.to_numpy(), boundaries.to_numpy(), side="left")]
 
     out = pd.DataFrame(
         {

@@ -153,6 +153,8 @@ def _run(path: Path, run_dir: Path, run_id: str, resolved: Params, params_file: 
     try:
         executed = _read_executed(output, path)
         manifest["metrics"] = collect_metrics(executed)
+        # the observation end as used: the param, or the last transaction day it resolved to
+        manifest["observation_end"] = manifest["metrics"].get("observation_end")
         standard = {MANIFEST, REPORT, LOG, output.name, RUN_LOCK}
         manifest["exports"] = sorted(
             p.name for p in run_dir.iterdir() if p.name not in standard and not p.name.startswith(".")
@@ -304,6 +306,7 @@ def _start_manifest(
         "python": platform.python_version(),
         "packages": _versions(),
         "metrics": {},
+        "observation_end": None,
         "error": None,
     }
 
