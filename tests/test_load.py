@@ -21,7 +21,8 @@ from workbench.data.amounts import parse_amounts
 from workbench.data.clean import outlier_fence
 from workbench.data.dates import date_candidates, parse_timestamps
 from workbench.data.datasets import cdnow_path, load_cdnow
-from workbench.data.load import Transactions, load_transactions, sniff_delimiter
+from workbench.data.load import Transactions, load_transactions
+from workbench.data.read import sniff_delimiter
 
 CDNOW_COLUMNS = {"customer_id": "customer_id", "timestamp": "date", "amount": "dollar_value", "quantity": "number_of_cds"}
 EXPECTED_STEPS = [

@@ -18,7 +18,7 @@ from workbench.data.columns import parse_text
 from workbench.data.dates import DATE_RANGE, parse_timestamps
 from workbench.engine import run
 from workbench.data.parse import ambiguous_dates_error
-from workbench.data.load import read_source, resolve_columns
+from workbench.data.read import read_source, resolve_columns
 from workbench.errors import ParamsError
 from workbench.privacy import shown_ids
 
