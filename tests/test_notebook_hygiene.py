@@ -50,3 +50,18 @@ def test_logic_lives_in_the_package(path: Path):
             logic = sorted({type(n).__name__ for n in ast.walk(tree) if isinstance(n, LOGIC)})
             assert not logic, (f"{path.name}: a cell holds {logic}; move the section into a report helper "
                                f"(workbench.report.*) and call it:\n{cell.source}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_report_cell_is_one_call(path: Path):
+    """After the parameters and the set-up cell (imports and the scenario), each cell is one
+    statement: a section helper's call, its result optionally named."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or "parameters" in tags or "remove_cell" in tags:
+            continue
+        body = ast.parse(cell.source).body
+        assert len(body) == 1, f"{path.name}: a cell holds {len(body)} statements; make it one helper call:\n{cell.source}"
+        value = body[0].value if isinstance(body[0], (ast.Expr, ast.Assign)) else None
+        assert isinstance(value, ast.Call), f"{path.name}: a cell is not a call:\n{cell.source}"

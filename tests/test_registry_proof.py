@@ -71,3 +71,17 @@ def test_the_params_help_lists_every_registered_kind():
     for kind in scheme_kinds():
         assert kind in shown.output
     assert "Repeat buyers (at least" not in shown.output and "buyer_bands" in shown.output
+
+
+def test_the_params_help_lists_every_registered_model_with_its_hyper_parameters():
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.models.registry import transaction_models
+    from tests.test_model_registry import HeavierStartBetaGeo  # a model defined in a test module only
+
+    shown = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["params"])
+    assert shown.exit_code == 0
+    for kind, cls in transaction_models().items():
+        assert kind in shown.output and (cls.label or cls.__name__) in shown.output
+    assert HeavierStartBetaGeo.kind in shown.output and "initial_params, tol, max_iter" in shown.output

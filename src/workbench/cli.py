@@ -139,6 +139,12 @@ def show_params(
         keys = ", ".join(k for k in spec.model_fields if k not in ("name", "description", "kind"))
         kinds.add_row(kind, keys, (spec.__doc__ or "").strip().splitlines()[0])
     console().print(kinds)
+    from workbench.models.registry import transaction_models
+
+    models = Table("kind", "name", "hyper-parameters", title="transaction models (clv.models, a clv scheme's model)")
+    for kind, cls in transaction_models().items():
+        models.add_row(kind, cls.label or cls.__name__, ", ".join(cls.Params.model_fields))
+    console().print(models)
 
 
 @app.command()

@@ -14,16 +14,26 @@ from workbench.report.metrics import record
 from workbench.report.tiers import fit_schemes, show_schemes
 
 
-def fit_models(sc, calibration: pd.DataFrame) -> tuple[dict, object | None]:
-    """The scenario's transaction models and the Gamma-Gamma spend model (None, with a note, for a
-    log without amounts), fitted once on the calibration period."""
+def fit_models(sc) -> tuple[pd.DataFrame, dict, object | None]:
+    """The calibration summary (with holdout columns), the scenario's transaction models and the
+    Gamma-Gamma spend model (None, with a note, for a log without amounts), each fitted once on
+    it by the scenario and shared with every later section."""
+    calibration = sc.summary(split=True)
     record("customers", len(calibration))
     record("holdout_repeat_transactions", int(calibration["frequency_holdout"].sum()))
     models = sc.transaction_models(calibration)
     spend = sc.spend_model(calibration) if sc.has_amounts else None
     if spend is None:
         say(text("no_amounts_clv", sc.language))
-    return models, spend
+    return calibration, models, spend
+
+
+def show_comparison(models: dict, calibration: pd.DataFrame) -> pd.DataFrame:
+    """Log-likelihood, AIC and holdout errors per model (MAE recorded), shown and returned."""
+    comparison = selection.model_comparison(models, calibration)
+    record("holdout_mae", comparison["MAE"].round(4).to_dict())
+    table(comparison)
+    return comparison
 
 
 def show_estimates(models: dict, spend, language: str) -> None:
@@ -56,6 +66,20 @@ def show_conditional_expectations(models: dict, calibration: pd.DataFrame, max_f
         expected = validation.conditional_expectations(model, calibration, max_frequency)
         clv_plots.plot_conditional_expectations(expected, ax=ax, language=language).set_title(name)
     plt.show()
+
+
+def show_best_model(models: dict, comparison: pd.DataFrame, calibration: pd.DataFrame, sc) -> tuple[str, object]:
+    """The model with the smallest holdout error (recorded and said), with its P(alive) and
+    expected-purchases matrices."""
+    best_name = record("best_model", selection.best_model(models, comparison))
+    best = models[best_name]
+    say("{sentence}", sentence=text("best_model_used", sc.language, name=best_name))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    clv_plots.plot_p_alive_matrix(best, ax=axes[0], language=sc.language)
+    clv_plots.plot_expected_purchases_matrix(best, t=calibration["duration_holdout"].iloc[0], ax=axes[1],
+                                             language=sc.language, time_unit=sc.params.time_unit)
+    plt.show()
+    return best_name, best
 
 
 def show_clv(models: dict, best, spend, calibration: pd.DataFrame, sc) -> tuple[pd.DataFrame | None, float | None]:

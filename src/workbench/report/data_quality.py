@@ -21,6 +21,19 @@ def show_overview(sc) -> pd.Series:
     return facts
 
 
+def show_issues(sc) -> dict[str, int]:
+    """Every check of the loading and what it found (counts recorded as ``issues``)."""
+    counts = record("issues", quality.issue_counts(sc.data.issues))
+    table(quality.issues_table(sc.data.issues, sc.language), index=False, language=sc.language)
+    return counts
+
+
+def show_purchase_counts(sc) -> None:
+    """Customers by number of purchases (an engine aggregate)."""
+    dq_plots.plot_purchase_counts(quality.purchases_per_customer(sc.data.transactions), language=sc.language)
+    plt.show()
+
+
 def show_attributes(sc) -> None:
     """How the customer attributes matched the transactions, or that the scenario has none."""
     sc.summary()

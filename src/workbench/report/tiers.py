@@ -123,3 +123,32 @@ def note_counts_only(sc) -> None:
     """Say what a log without amounts leaves out (nothing for a log with amounts)."""
     if not sc.has_amounts:
         say(text("no_amounts", sc.language))
+
+def rfm_inputs(sc) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The summary with the models' CLV and P(alive) (for schemes that read them) and its RFM
+    scores; the customer count recorded and, for a log without amounts, what that leaves out."""
+    summary = sc.with_clv(sc.summary())
+    record("customers", len(summary))
+    note_counts_only(sc)
+    return summary, sc.params.tiers.rfm.scores(summary)
+
+
+def show_rfm_scores(scores: pd.DataFrame, language: str = "en") -> None:
+    """The score distribution and the R x F heat map, side by side."""
+    from workbench.plots import rfm as rfm_plots
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    rfm_plots.plot_score_distribution(scores, ax=axes[0], language=language)
+    rfm_plots.plot_rf_heatmap(scores, ax=axes[1], language=language)
+    plt.show()
+
+
+def show_tier_overview(sc, summary: pd.DataFrame) -> tuple[FittedSchemes, pd.DataFrame]:
+    """Every scheme of the scenario fitted on ``summary`` (the unfittable ones noted), and the
+    overview table of their tiers, shown and recorded."""
+    labels = fit_schemes(sc.segmenters(), summary)
+    overview = tier_overview(labels, summary, sc.language)
+    record("schemes", list(labels))
+    record("not_fitted", labels.not_fitted)
+    table(overview, index=False, language=sc.language)
+    return labels, overview

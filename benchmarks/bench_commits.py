@@ -1,0 +1,100 @@
+"""Compare two commits in the same run: ``make report``'s notebooks and the benchmark scripts.
+
+Each commit is checked out into a temporary folder (``git worktree``) and used through
+``PYTHONPATH`` with this environment's packages, so only the code differs. The rounds alternate
+between the commits (before, after, before, after, ...) so that a busy machine slows both alike;
+the report prints each commit's median and the ratio after / before (below 1 = faster now).
+
+* ``report``: ``workbench run --all`` on ``params/default.yaml`` (the notebooks of ``make
+  report``, without the virtual-environment step), wall seconds.
+* ``bench_clv`` / ``bench_summary``: each commit's own script (quick sizes), whose lines with
+  ``x`` ratios against lifetimes / pandas are printed for both commits; those ratios are measured
+  against the peer in the same process run.
+
+Usage: python benchmarks/bench_commits.py BEFORE [AFTER] [--rounds 3] [--skip-benchmarks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def checkout(rev: str, into: Path) -> Path:
+    git("worktree", "add", "--detach", str(into), rev)
+    return into
+
+
+def env_for(tree: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(tree / "src"), "WORKBENCH_ID_KEY": "b" * 64}
+
+
+def time_report(tree: Path, reports: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "run", "--all", "--params", str(tree / "params" / "default.yaml"),
+         "--reports", str(reports), "--quiet"],
+        cwd=tree, env=env_for(tree), capture_output=True, text=True,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"{tree.name}: workbench run failed\n{done.stdout}\n{done.stderr}")
+    return elapsed
+
+
+def run_script(tree: Path, script: str, args: list[str]) -> str:
+    path = tree / "benchmarks" / script
+    if not path.exists():
+        return f"({script} not in this commit)"
+    done = subprocess.run([sys.executable, str(path), *args], cwd=tree, env=env_for(tree), capture_output=True, text=True)
+    return done.stdout + (f"\n[exit {done.returncode}] {done.stderr[-2000:]}" if done.returncode else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before")
+    parser.add_argument("after", nargs="?", default="HEAD")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--skip-benchmarks", action="store_true")
+    args = parser.parse_args()
+    revs = {"before": git("rev-parse", "--short", args.before), "after": git("rev-parse", "--short", args.after)}
+    print(f"before = {revs['before']}, after = {revs['after']}; load average {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="workbench-commits-") as tmp:
+        trees = {k: checkout(rev, Path(tmp) / k) for k, rev in revs.items()}
+        try:
+            times: dict[str, list[float]] = {k: [] for k in trees}
+            for i in range(args.rounds):
+                for k, tree in trees.items():
+                    times[k].append(time_report(tree, Path(tmp) / f"reports-{k}-{i}"))
+                    print(f"  round {i + 1}: {k:6s} report {times[k][-1]:6.1f} s", flush=True)
+            med = {k: statistics.median(v) for k, v in times.items()}
+            print(f"report (3 notebooks): before {med['before']:.1f} s, after {med['after']:.1f} s, "
+                  f"after / before = {med['after'] / med['before']:.2f}")
+            if not args.skip_benchmarks:
+                for script, script_args in (("bench_clv.py", ["--sizes", "cdnow,100k", "--skip-lifetimes-pareto"]),
+                                            ("bench_summary.py", ["--customers", "100000"])):
+                    for k, tree in trees.items():
+                        out = run_script(tree, script, script_args)
+                        ratios = [ln for ln in out.splitlines() if re.search(r"\d x\b|x faster|speed-up|ratio", ln)]
+                        print(f"\n== {script} at {k} ({revs[k]})")
+                        print("\n".join(ratios) if ratios else out[-3000:])
+        finally:
+            for tree in trees.values():
+                git("worktree", "remove", "--force", str(tree))
+
+
+if __name__ == "__main__":
+    main()
