@@ -1,7 +1,9 @@
-"""A segmentation method defined outside the package, as a user or a later issue would add one:
-one segmenter class and its scheme spec, nothing else. Imported by conftest.py, so the registry
-knows the kind "buyer_bands" before the contract tests are collected; tests/test_registry_proof.py
-checks that params, build_segmenters and Scenario accept it without any other file changed."""
+"""A segmentation method and a transaction model defined outside the package, as a user or a
+later issue would add them: one segmenter class with its scheme spec, and one model class, nothing
+else. Imported by conftest.py, so the registries know the kinds "buyer_bands" and
+"bgnbd_test_start" before the contract tests are collected; tests/test_registry_proof.py and
+tests/test_model_registry.py check that params, build_segmenters, Scenario, ``workbench params``
+and the contract tests accept them without any other file changed."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from workbench.models.bgnbd import BetaGeo
 from workbench.segment.base import HyperParams, Segmenter, numeric_column
 from workbench.segment.registry import SchemeSpec
 
@@ -46,3 +49,14 @@ class BuyerBandsScheme(SchemeSpec, BuyerBandsParams):
 
     def labels_en(self, config: Any) -> list[str]:
         return ["Repeat buyers", "One-time buyers"]
+
+
+class HeavierStartBetaGeo(BetaGeo):
+    """A BG/NBD fitted from another starting point: a stand-in for a new model."""
+
+    kind = "bgnbd_test_start"
+    label = "BG/NBD (test start)"
+
+    @staticmethod
+    def _start_values(alpha0):
+        return [0.8, alpha0 * 1.5, 0.8, 1.5]

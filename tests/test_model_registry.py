@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.example_method import HeavierStartBetaGeo
 from tests.test_segmenter_contract import synthetic_summary
 from workbench.config import parse_params
 from workbench.errors import ParamsError
@@ -12,17 +13,6 @@ from workbench.models.clv import BetaGeo
 from workbench.models.registry import transaction_model, transaction_models
 from workbench.scenario import Scenario
 from workbench.segment import build_segmenters
-
-
-class HeavierStartBetaGeo(BetaGeo):
-    """A BG/NBD fitted from another starting point: a stand-in for a new model in a test."""
-
-    kind = "bgnbd_test_start"
-    label = "BG/NBD (test start)"
-
-    @staticmethod
-    def _start_values(alpha0):
-        return [0.8, alpha0 * 1.5, 0.8, 1.5]
 
 
 def test_the_shipped_models_are_registered():

@@ -78,7 +78,7 @@ def test_the_params_help_lists_every_registered_model_with_its_hyper_parameters(
 
     from workbench.cli import app
     from workbench.models.registry import transaction_models
-    from tests.test_model_registry import HeavierStartBetaGeo  # a model defined in a test module only
+    from tests.example_method import HeavierStartBetaGeo  # a model defined outside the package
 
     shown = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["params"])
     assert shown.exit_code == 0

@@ -72,10 +72,11 @@ class BetaGeo(_TransactionModel):
     @staticmethod
     def _log_p_alive(params, x, tx, T):
         r, alpha, a, b = params
+        # log expit(-log_div) = -log1p(exp(log_div)) = -logaddexp(0, log_div); the x = 0 rows
+        # (where log(b - 1) may be NaN) take the other branch, so their warnings are silenced
         with np.errstate(divide="ignore", invalid="ignore"):
             log_div = (r + x) * (np.log(alpha + T) - np.log(alpha + tx)) + np.log(a) - np.log(b + x - 1)
-        # log expit(-log_div) = -log1p(exp(log_div)) = -logaddexp(0, log_div)
-        return np.where(x > 0, -np.logaddexp(0.0, log_div), 0.0)
+            return np.where(x > 0, -np.logaddexp(0.0, log_div), 0.0)
 
     @staticmethod
     def _posterior(params, x, T):
