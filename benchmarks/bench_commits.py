@@ -17,8 +17,10 @@ Usage: python benchmarks/bench_commits.py BEFORE [AFTER] [--rounds 3] [--skip-be
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,7 +44,18 @@ def env_for(tree: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(tree / "src"), "WORKBENCH_ID_KEY": "b" * 64}
 
 
-def time_report(tree: Path, reports: Path) -> float:
+def notebook_seconds(reports: Path) -> dict[str, float]:
+    """Each notebook's execution time from the run manifests."""
+    out = {}
+    for manifest in reports.glob("*/*/manifest.json"):
+        data = json.loads(manifest.read_text())
+        out[data["notebook"]] = data["duration_seconds"]
+    return out
+
+
+def time_report(tree: Path, reports: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's children: the runner and its kernels) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "workbench.cli", "run", "--all", "--params", str(tree / "params" / "default.yaml"),
@@ -52,7 +65,8 @@ def time_report(tree: Path, reports: Path) -> float:
     elapsed = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{tree.name}: workbench run failed\n{done.stdout}\n{done.stderr}")
-    return elapsed
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def run_script(tree: Path, script: str, args: list[str]) -> str:
@@ -76,13 +90,24 @@ def main() -> None:
         trees = {k: checkout(rev, Path(tmp) / k) for k, rev in revs.items()}
         try:
             times: dict[str, list[float]] = {k: [] for k in trees}
+            cpu: dict[str, list[float]] = {k: [] for k in trees}
+            per_notebook: dict[str, list[dict[str, float]]] = {k: [] for k in trees}
             for i in range(args.rounds):
                 for k, tree in trees.items():
-                    times[k].append(time_report(tree, Path(tmp) / f"reports-{k}-{i}"))
-                    print(f"  round {i + 1}: {k:6s} report {times[k][-1]:6.1f} s", flush=True)
-            med = {k: statistics.median(v) for k, v in times.items()}
-            print(f"report (3 notebooks): before {med['before']:.1f} s, after {med['after']:.1f} s, "
-                  f"after / before = {med['after'] / med['before']:.2f}")
+                    reports = Path(tmp) / f"reports-{k}-{i}"
+                    wall, used = time_report(tree, reports)
+                    times[k].append(wall)
+                    cpu[k].append(used)
+                    per_notebook[k].append(notebook_seconds(reports))
+                    print(f"  round {i + 1}: {k:6s} report {wall:6.1f} s wall, {used:6.1f} s CPU", flush=True)
+            for label, values in (("wall", times), ("CPU", cpu)):
+                med = {k: statistics.median(v) for k, v in values.items()}
+                print(f"report (all notebooks), median {label}: before {med['before']:.1f} s, after {med['after']:.1f} s, "
+                      f"after / before = {med['after'] / med['before']:.2f}")
+            for name in sorted(per_notebook["after"][0]):
+                nb = {k: statistics.median(r.get(name, float("nan")) for r in per_notebook[k]) for k in trees}
+                print(f"  {name:18s} before {nb['before']:6.1f} s  after {nb['after']:6.1f} s  "
+                      f"after / before = {nb['after'] / nb['before']:.2f}")
             if not args.skip_benchmarks:
                 for script, script_args in (("bench_clv.py", ["--sizes", "cdnow,100k", "--skip-lifetimes-pareto"]),
                                             ("bench_summary.py", ["--customers", "100000"])):

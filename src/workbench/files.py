@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from workbench.errors import DataError
@@ -109,10 +110,20 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
                 or isinstance(column.dtype, pd.CategoricalDtype)):
             continue
-        out[name] = column.astype(object).map(_neutral_cell)
+        out[name] = _neutral_values(column)
     if isinstance(out.index, pd.MultiIndex) or not pd.api.types.is_numeric_dtype(out.index):
         out.index = out.index.map(_neutral_cell)
     return out
+
+
+def _neutral_values(column: pd.Series) -> np.ndarray:
+    """:func:`_neutral_cell` of every cell, computed once per distinct value (a tier's playbook
+    text repeats for all its customers); missing cells stay as they are."""
+    values = column.astype(object).to_numpy(copy=True)
+    codes, uniques = pd.factorize(values)
+    known = codes >= 0
+    values[known] = np.asarray([_neutral_cell(v) for v in uniques], dtype=object)[codes[known]]
+    return values
 
 
 def _neutral_cell(value: object) -> object:

@@ -19,6 +19,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
 
 from workbench.errors import ParamsError, WorkbenchError
 
@@ -74,7 +75,14 @@ def pseudonymise(ids: Iterable[object], key: str | bytes, *, prefix: str = PREFI
     """Stable pseudonyms (``C-1a2b3c4d5e``): HMAC-SHA256 of each id under ``key``, so whoever
     holds the key can link them back and nobody else can."""
     secret = key.encode("utf-8") if isinstance(key, str) else key
-    return [prefix + hmac.new(secret, str(i).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for i in ids]
+    return list(_keyed(secret, prefix, length, tuple(str(i) for i in ids)))
+
+
+@lru_cache(maxsize=4)
+def _keyed(secret: bytes, prefix: str, length: int, ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The pseudonyms of one id list under one key, computed once: a report exports the same
+    customers once per tier scheme."""
+    return tuple(prefix + hmac.new(secret, i.encode("utf-8"), hashlib.sha256).hexdigest()[:length] for i in ids)
 
 
 #: None: messages show raw ids; a key: they show the report's pseudonyms under that key. A plain
