@@ -37,23 +37,26 @@ def _purchase_days(transactions: pd.DataFrame | ibis.Table, observation_end) -> 
     for col in ("customer_id", "timestamp"):
         if col not in t.columns:
             raise DataError(f"tracking: required column {col!r} missing from the transactions")
-    bad = int(run(t.timestamp.isnull().sum()))
+    end = None if observation_end is None else pd.Timestamp(observation_end).date()
+    days = t.select(customer_id=t.customer_id.cast("string"), day=t.timestamp.date(), missing=t.timestamp.isnull())
+    kept = days.filter(~days.missing if end is None else days.day <= end).drop("missing").distinct()
+    first = kept.group_by("customer_id").aggregate(first=kept.day.min())
+    both = kept.join(first, "customer_id")
+    per_day = both.group_by("day").aggregate(firsts=(both.day == both.first).sum(), repeats=(both.day > both.first).sum())
+    counts = run(per_day.union(  # one query: the per-day counts and, as a row without a day, the missing dates
+        days.aggregate(day=ibis.null("date"), firsts=days.missing.sum(), repeats=ibis.literal(0, "int64"))
+    ))
+    bad = int(counts.loc[counts["day"].isna(), "firsts"].sum())
     if bad:
         raise DataError(f"tracking: column 'timestamp' is missing in {bad} rows; clean the log first (load_transactions)")
-    days = t.select(customer_id=t.customer_id.cast("string"), day=t.timestamp.date())
-    if observation_end is not None:
-        days = days.filter(days.day <= pd.Timestamp(observation_end).date())
-    days = days.distinct()
-    days = days.mutate(first=days.day.min().over(group_by=days.customer_id))
-    firsts = days.filter(days.day == days.first).group_by("day").aggregate(n=lambda g: g.count())
-    repeats = days.filter(days.day > days.first).group_by("day").aggregate(n=lambda g: g.count())
+    counts = counts[counts["day"].notna()]
+    index = pd.DatetimeIndex(pd.to_datetime(counts["day"]), name="day")
 
-    def by_day(expr: ibis.Table) -> pd.Series:
-        frame = run(expr)
-        index = pd.DatetimeIndex(pd.to_datetime(frame["day"]), name="day")
-        return pd.Series(frame["n"].to_numpy(dtype=float), index=index).sort_index()
+    def by_day(column: str) -> pd.Series:
+        values = pd.Series(counts[column].to_numpy(dtype=float), index=index).sort_index()
+        return values[values > 0]
 
-    return by_day(firsts), by_day(repeats)
+    return by_day("firsts"), by_day("repeats")
 
 
 def tracking(
