@@ -11,7 +11,7 @@ the report prints each commit's median and the ratio after / before (below 1 = f
   ``x`` ratios against lifetimes / pandas are printed for both commits; those ratios are measured
   against the peer in the same process run.
 
-Usage: python benchmarks/bench_commits.py BEFORE [AFTER] [--rounds 3] [--skip-benchmarks]
+Usage: python benchmarks/bench_commits.py BEFORE [AFTER] [--rounds 3] [--skip-benchmarks] [--notebook NAME]
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ def notebook_seconds(reports: Path) -> dict[str, float]:
     return out
 
 
-def time_report(tree: Path, reports: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (this process's children: the runner and its kernels) of one run."""
+def time_report(tree: Path, reports: Path, notebook: str | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's children: the runner and its kernels) of one run of
+    every notebook (or of ``notebook`` alone)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "workbench.cli", "run", "--all", "--params", str(tree / "params" / "default.yaml"),
+        [sys.executable, "-m", "workbench.cli", "run", *([notebook] if notebook else ["--all"]),
+         "--params", str(tree / "params" / "default.yaml"),
          "--reports", str(reports), "--quiet"],
         cwd=tree, env=env_for(tree), capture_output=True, text=True,
     )
@@ -83,6 +85,7 @@ def main() -> None:
     parser.add_argument("after", nargs="?", default="HEAD")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-benchmarks", action="store_true")
+    parser.add_argument("--notebook", help="time this notebook alone (default: every notebook, as make report)")
     args = parser.parse_args()
     revs = {"before": git("rev-parse", "--short", args.before), "after": git("rev-parse", "--short", args.after)}
     print(f"before = {revs['before']}, after = {revs['after']}; load average {os.getloadavg()[0]:.2f}")
@@ -95,14 +98,14 @@ def main() -> None:
             for i in range(args.rounds):
                 for k, tree in trees.items():
                     reports = Path(tmp) / f"reports-{k}-{i}"
-                    wall, used = time_report(tree, reports)
+                    wall, used = time_report(tree, reports, args.notebook)
                     times[k].append(wall)
                     cpu[k].append(used)
                     per_notebook[k].append(notebook_seconds(reports))
                     print(f"  round {i + 1}: {k:6s} report {wall:6.1f} s wall, {used:6.1f} s CPU", flush=True)
             for label, values in (("wall", times), ("CPU", cpu)):
                 med = {k: statistics.median(v) for k, v in values.items()}
-                print(f"report (all notebooks), median {label}: before {med['before']:.1f} s, after {med['after']:.1f} s, "
+                print(f"report ({args.notebook or 'all notebooks'}), median {label}: before {med['before']:.1f} s, after {med['after']:.1f} s, "
                       f"after / before = {med['after'] / med['before']:.2f}")
             for name in sorted(per_notebook["after"][0]):
                 nb = {k: statistics.median(r.get(name, float("nan")) for r in per_notebook[k]) for k in trees}

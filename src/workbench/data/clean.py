@@ -1,4 +1,4 @@
-"""Parsing, validation and reported cleaning of transactions.
+"""Reported cleaning of parsed transactions (the parsing stage is :mod:`workbench.data.parse`).
 
 Two stages, each recorded step by step in a :class:`CleaningLog`:
 

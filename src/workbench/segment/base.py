@@ -1,11 +1,13 @@
-"""The Segmenter interface shared by every segmentation method, and ScoreTiers, the adapter that
-turns any numeric column of the summary (revenue, a predicted CLV, a churn risk) into ordered tiers.
+"""The Segmenter interface shared by every segmentation method, the summary checks and the
+hyper-parameter types they share (labels, shares, ladders).
 
 A segmenter follows the scikit-learn estimator contract: ``__init__`` stores keyword
-hyper-parameters unchanged, ``fit(summary)`` validates them and learns attributes ending in ``_``,
+hyper-parameters unchanged, ``fit(summary)`` validates them with the class's ``Params``
+(:class:`~workbench.hyperparams.HyperParams`) and learns attributes ending in ``_``,
 ``assign(summary)`` returns one ordered tier per customer (best tier first). A new method is one
-subclass implementing ``_fit`` (learn, return the tier labels best first) and ``_codes`` (tier
-position per customer, 0 = best).
+subclass with its ``Params``, implementing ``_fit`` (learn, return the tier labels best first) and
+``_codes`` (tier position per customer, 0 = best). :class:`~workbench.segment.score.ScoreTiers`
+turns any numeric column into tiers.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Rule-based tier schemes: thresholds and quantiles (:class:`ScoreTiers`), revenue-contribution
-(Pareto / ABC) tiers, attribute facets, and the product of two tierings.
+"""Rule-based tier schemes: revenue-contribution (Pareto / ABC) tiers, attribute facets, and the
+product of two tierings (thresholds and quantiles are :class:`ScoreTiers`, in
+:mod:`workbench.segment.score`).
 
 Every scheme is also one entry of the params YAML (``tiers.schemes``), built by
 :func:`workbench.segment.schema.build_segmenters`.
