@@ -31,6 +31,7 @@ and What Will They Do Next?". Management Science 33(1), 1-24.
 
 from workbench.data.synthetic._common import CDNOW_PARAMS, Seed
 from workbench.data.synthetic.b2b import B2B_DEMO, ZH_LABELS, make_b2b_demo
+from workbench.data.synthetic.clusters import make_planted_clusters
 from workbench.data.synthetic.draws import (
     simulate_bgnbd,
     simulate_gamma_gamma_spend,
@@ -45,6 +46,7 @@ __all__ = [
     "Seed",
     "make_b2b_demo",
     "make_cdnow_like",
+    "make_planted_clusters",
     "simulate_bgnbd",
     "simulate_gamma_gamma_spend",
     "simulate_paretonbd",
