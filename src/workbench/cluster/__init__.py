@@ -1,0 +1,1 @@
+"""Clustering segmentation on behaviour and attributes (in progress: the feature set first)."""
