@@ -61,6 +61,11 @@ class Params(Strict):
             raise ValueError(
                 f"calibration_end ({self.calibration_end}) must be before observation_end ({self.observation_end})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _clv_columns(self) -> Params:
+        """The tier schemes' plain ``clv``/``p_alive`` columns are the prediction of ``clv:``."""
         self.tiers.predict_clv_by_default(self.clv.default_prediction)
         return self
 
