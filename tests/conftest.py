@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,11 @@ import pytest
 import tests.example_method  # noqa: F401  (a method defined outside the package: see test_registry_proof)
 
 ROOT = Path(__file__).resolve().parents[1]
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one BLAS/OpenMP thread each, not two apiece
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
 
 def make_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:

@@ -26,6 +26,24 @@ TRANSFORMS = ("standard", "log1p", "quantile", "none")
 UNKNOWN = "unknown"
 OTHER = "other"
 
+#: Feature columns made from summary columns when the summary does not hold them itself.
+DERIVED: dict[str, tuple[tuple[str, ...], str]] = {
+    "since_last": (("T", "recency"), "time since the last purchase, in the summary's time unit (T - recency)"),
+    "spend_per_purchase": (("revenue", "frequency"), "mean amount per purchase day (revenue / (frequency + 1))"),
+}
+
+
+def column_values(summary: pd.DataFrame, column: str) -> pd.Series:
+    """A summary column, or a :data:`DERIVED` one computed from it; DataError when neither."""
+    if column in summary.columns:
+        return summary[column]
+    if column in DERIVED and all(c in summary.columns for c in DERIVED[column][0]):
+        a, b = (summary[c] for c in DERIVED[column][0])
+        return (a - b if column == "since_last" else a / (b + 1)).rename(column)
+    derived = ", ".join(DERIVED)
+    raise DataError(f"features: column {column!r} is not in the summary; available: "
+                    f"{', '.join(map(str, summary.columns))} (and, from them, {derived})")
+
 
 class Feature(HyperParams):
     """One feature: a summary column, numeric (with a transform) or categorical."""
@@ -64,6 +82,11 @@ class FeatureSet:
     @property
     def categorical(self) -> list[Feature]:
         return [f for f in self.params.features if f.kind == "categorical"]
+
+    @property
+    def n_levels(self) -> np.ndarray:
+        """Number of categories of each attribute seen at fit."""
+        return np.array([len(self.categories_[f.column]) for f in self.categorical], dtype=np.int64)
 
     def fit(self, summary: pd.DataFrame) -> FeatureSet:
         """Learn each numeric column's scale and each attribute's categories (most frequent first)."""
@@ -120,9 +143,7 @@ class FeatureSet:
 
     # -- reading columns
     def _column(self, summary: pd.DataFrame, f: Feature) -> pd.Series:
-        if f.column not in summary.columns:
-            raise DataError(f"features: column {f.column!r} is not in the summary; available: {', '.join(map(str, summary.columns))}")
-        return summary[f.column]
+        return column_values(summary, f.column)
 
     def _numeric(self, summary: pd.DataFrame, f: Feature) -> np.ndarray:
         col = self._column(summary, f)

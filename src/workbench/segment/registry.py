@@ -19,6 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WrapValidator
 #: kind -> spec class, in the order the classes were defined.
 _SPECS: dict[str, type[SchemeSpec]] = {}
 
+#: Packages whose modules define kinds, imported by name when the kinds are first needed: the
+#: segmenters of higher layers (clustering, churn) register here without this layer importing them.
+PROVIDERS: list[str] = ["workbench.segment", "workbench.cluster"]
+
 
 class SchemeSpec(BaseModel):
     """One entry of ``tiers.schemes``: ``name``, ``kind`` and the kind's own keys."""
@@ -69,8 +73,10 @@ class SchemeSpec(BaseModel):
 
 def scheme_specs() -> dict[str, type[SchemeSpec]]:
     """Every registered kind and its spec class."""
-    import workbench.segment  # noqa: F401  (its modules define the shipped kinds)
+    import importlib
 
+    for package in PROVIDERS:
+        importlib.import_module(package)
     return dict(_SPECS)
 
 
@@ -80,7 +86,7 @@ def scheme_kinds() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _adapter() -> TypeAdapter:
-    specs = tuple(dict.fromkeys(_SPECS.values()))
+    specs = tuple(dict.fromkeys(scheme_specs().values()))
     union = Union[specs] if len(specs) > 1 else specs[0]  # noqa: UP007
     return TypeAdapter(Annotated[union, Field(discriminator="kind")] if len(specs) > 1 else union)
 

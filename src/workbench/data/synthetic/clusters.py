@@ -23,6 +23,7 @@ def make_planted_clusters(
     separation: float = 4.0,
     purity: float = 0.8,
     weights: Sequence[float] | None = None,
+    scales: Sequence[float] | None = None,
     seed: Seed = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Customers drawn from ``k`` planted clusters, and their true cluster (0..k-1).
@@ -33,7 +34,9 @@ def make_planted_clusters(
     ``separation`` standard deviations apart. Categorical columns ``a0 ..`` take values
     ``"L0" .. "L{levels-1}"``: cluster c's own level (``c % levels``, shifted per column) with
     probability ``purity``, otherwise a level drawn uniformly (which may be the own level too),
-    so P(own level) = purity + (1 - purity) / levels. The frame is indexed by ``customer_id``.
+    so P(own level) = purity + (1 - purity) / levels. ``scales`` multiplies each numeric column
+    (as raw customer data mixes counts, days and money), leaving the clusters unchanged up to a
+    per-column scale. The frame is indexed by ``customer_id``.
     """
     n = _count("n_customers", n_customers)
     k = _count("k", k)
@@ -51,12 +54,15 @@ def make_planted_clusters(
     shares = np.full(k, 1 / k) if weights is None else np.asarray(weights, dtype=float)
     if shares.shape != (k,) or not (np.all(shares > 0) and abs(shares.sum() - 1) < 1e-9):
         raise ParamsError(f"weights must be {k} positive shares summing to 1, got {weights!r}")
+    factors = np.ones(n_numeric) if scales is None else np.asarray(scales, dtype=float)
+    if factors.shape != (n_numeric,) or not np.all(np.isfinite(factors) & (factors > 0)):
+        raise ParamsError(f"scales must be {n_numeric} positive numbers, got {scales!r}")
     rng = _rng(seed)
     truth = rng.choice(k, size=n, p=shares)
     centres = rng.uniform(0, separation * k, size=(k, n_numeric))
     columns: dict[str, np.ndarray] = {}
     for j in range(n_numeric):
-        columns[f"x{j}"] = centres[truth, j] + rng.standard_normal(n)
+        columns[f"x{j}"] = factors[j] * (centres[truth, j] + rng.standard_normal(n))
     names = np.array([f"L{i}" for i in range(int(levels))], dtype=object)
     for j in range(n_categorical):
         own = (truth + j) % int(levels)
