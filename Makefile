@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PARAMS ?= params/default.yaml
+PARAMS ?= params/default.yaml params/demo_b2b.yaml
 REPORTS ?= reports
 LOCKS  := requirements/runtime.lock requirements/dev.lock
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
@@ -20,8 +20,8 @@ COMPILE := $(BIN)/uv pip compile --quiet $(if $(UPGRADE),--upgrade) --universal 
 help: ## show the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-report: $(VENV)/.installed ## run every report notebook on the bundled data (PARAMS=params/default.yaml REPORTS=reports)
-	$(BIN)/workbench run --all --params $(PARAMS) --reports $(REPORTS) --quiet
+report: $(VENV)/.installed ## run every report notebook on each bundled scenario (PARAMS="params/default.yaml ..." REPORTS=reports)
+	@for params in $(PARAMS); do $(BIN)/workbench run --all --params $$params --reports $(REPORTS) --quiet || exit 1; done
 	@echo "open: $(abspath $(REPORTS))/index.html"
 
 test: $(VENV)/.installed-dev system-deps ## run the whole test suite (unit, notebooks, end-to-end, browser)
