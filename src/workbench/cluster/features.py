@@ -5,7 +5,8 @@ categorical attributes kept as categories (never one-hot dumped into a distance)
 the categories seen) and applies the same mapping to any later summary (``transform``), so new
 customers get features on the fitted scale. Missing values are an error naming the column and
 customers, or (``missing="category"``, attributes only) a category ``unknown`` of their own; the
-``report_`` table says what was done per feature.
+``report_`` table says what was done per feature (columns feature, kind, transform, categories,
+missing, action: ``none``, or ``category`` when missing values became the category ``unknown``).
 """
 
 from __future__ import annotations
@@ -101,16 +102,16 @@ class FeatureSet:
             elif f.transform in ("standard", "log1p"):
                 spread = values.std()
                 self.scales_[f.column] = (values.mean(), spread if spread > 0 else 1.0)
-            rows.append({"feature": f.column, "kind": "numeric", "transform": f.transform, "missing": 0, "action": "none"})
+            rows.append({"feature": f.column, "kind": "numeric", "transform": f.transform, "categories": np.nan,
+                         "missing": 0, "action": "none"})
         self.categories_: dict[str, list] = {}
         for f in self.categorical:
             col, n_missing = self._categorical(summary, f)
             counts = col.value_counts()
             self.categories_[f.column] = sorted(counts.index, key=lambda v: (-counts[v], str(v)))
-            action = f"{n_missing} as category '{UNKNOWN}'" if n_missing else "none"
-            rows.append({"feature": f.column, "kind": "categorical", "transform": f"{len(counts)} categories",
-                         "missing": n_missing, "action": action})
-        self.report_ = pd.DataFrame(rows, columns=["feature", "kind", "transform", "missing", "action"])
+            rows.append({"feature": f.column, "kind": "categorical", "transform": "categories", "categories": len(counts),
+                         "missing": n_missing, "action": "category" if n_missing else "none"})
+        self.report_ = pd.DataFrame(rows, columns=["feature", "kind", "transform", "categories", "missing", "action"])
         return self
 
     def transform(self, summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

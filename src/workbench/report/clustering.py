@@ -70,19 +70,45 @@ def _heading(seg: ClusterTiers) -> None:
     display(HTML(f"<h3>{escape(seg.name)} <small>({escape(seg.KIND)})</small></h3>"))
 
 
+def show_features(fitted: Clusterings, language: str = "en") -> None:
+    """Per scheme: each feature, its kind and transform, and what was done with missing values."""
+    for seg in fitted.values():
+        _heading(seg)
+        table(feature_table(seg.features_.report_, language), index=False, language=language)
+    for name, reason in fitted.labels.not_fitted.items():
+        say("<b>{name}</b>: <i>{line}</i>", name=name, line=text("not_fitted", language, reason=reason))
+
+
+def feature_table(report: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """:attr:`FeatureSet.report_` in words of the report's language."""
+    def action(row: pd.Series) -> str:
+        if row["action"] == "category":
+            return text("missing_as_category", language, n=int(row["missing"]))
+        return text("missing_none", language)
+
+    return pd.DataFrame({
+        "feature": report["feature"],
+        "kind": report["kind"].map(lambda k: text(f"feature_{k}", language)),
+        "transform": [text("n_categories", language, n=int(n)) if t == "categories" else text(f"transform_{t}", language)
+                      for t, n in zip(report["transform"], report["categories"].fillna(0))],
+        "missing": report["missing"],
+        "action": report.apply(action, axis=1),
+    })
+
+
 def show_k_selection(fitted: Clusterings, language: str = "en") -> None:
     """Per scheme: the indices for every k, their plot and the chosen k with the reason in words."""
     for seg in fitted.values():
         _heading(seg)
         if seg.selection_ is None:
             key = "k_found" if not seg.METHOD.uses_k else "k_given"
-            say("<p>{line}</p>", line=text(key, language, k=seg.k_))
+            say("{line}", line=text(key, language, k=seg.k_))
             continue
         shown = seg.selection_.table.drop(columns=["bic"] if seg.selection_.table["bic"].isna().all() else [])
         table(shown.round(4).reset_index(), index=False, language=language)
         plot_k_selection(seg.selection_, language=language)
         plt.show()
-        say("<p><b>{line}</b></p>", line=seg.selection_.reason(language))
+        say("<b>{line}</b>", line=seg.selection_.reason(language))
 
 
 def projection(seg: ClusterTiers, summary: pd.DataFrame, size: int = PROJECTION_SAMPLE) -> tuple[np.ndarray, pd.Series]:
@@ -140,7 +166,7 @@ def show_stability(fitted: Clusterings, summary: pd.DataFrame, language: str = "
     for seg in fitted.values():
         _heading(seg)
         if seg.params_.bootstrap < 1:
-            say("<p><i>{line}</i></p>", line=text("stability_skipped", language))
+            say("<i>{line}</i>", line=text("stability_skipped", language))
             continue
         stability, ari = seg.stability(summary)
         out[seg.name] = stability
@@ -148,7 +174,7 @@ def show_stability(fitted: Clusterings, summary: pd.DataFrame, language: str = "
         table(shown, index=False, language=language)
         plot_stability(stability, language=language)
         plt.show()
-        say("<p>{line}</p>", line=text("stability_summary", language, rounds=len(ari), ari=float(np.mean(ari)),
+        say("{line}", line=text("stability_summary", language, rounds=len(ari), ari=float(np.mean(ari)),
                                        flagged=int(stability["flagged"].sum()), tiers=len(stability)))
     record("unstable_tiers", {name: int(t["flagged"].sum()) for name, t in out.items()})
     return out
