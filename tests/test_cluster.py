@@ -287,3 +287,10 @@ def test_a_missing_feature_column_lists_what_there_is(numeric_planted):
     frame, _ = numeric_planted
     with pytest.raises(DataError, match=r"column 'visits' is not in the summary; available: x0, x1, x2.*since_last"):
         KMeansTiers(features=[{"column": "visits"}], k=3, value_column="x0").fit(frame)
+
+
+@pytest.mark.parametrize("settings", [{"k": 5}, {"k_range": [5, 8]}], ids=["k", "k_range"])
+def test_more_clusters_than_customers_is_a_clear_error(settings, numeric_planted):
+    frame, _ = numeric_planted
+    with pytest.raises(DataError, match=r"5 clusters need more customers than that; the summary has 4"):
+        KPrototypesTiers(features=NUMERIC3, value_column="x0", **settings).fit(frame.iloc[:4])

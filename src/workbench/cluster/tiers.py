@@ -34,7 +34,7 @@ from workbench.cluster.methods import (
 from workbench.cluster.naming import describe
 from workbench.cluster.selection import CRITERIA, KSelection, choose_k
 from workbench.cluster.stability import BANDS_ZH, bootstrap_stability
-from workbench.errors import ParamsError
+from workbench.errors import DataError, ParamsError
 from workbench.hyperparams import HyperParams, KeyedParamsError
 from workbench.segment.base import Label, Segmenter, has_amounts, numeric_column
 from workbench.segment.registry import SchemeSpec
@@ -163,6 +163,9 @@ class ClusterTiers(Segmenter):
         X, C = self.features_.transform(data)
         self.selection_: KSelection | None = None
         k = getattr(p, "k", None)
+        fewest = k if k is not None else p.k_range[0] if self.METHOD.uses_k else 1
+        if len(data) <= fewest:
+            raise DataError(f"{self._who}: {fewest} clusters need more customers than that; the summary has {len(data)}")
         if self.METHOD.uses_k and k is None:
             self.selection_ = choose_k(self._fit_many, X, C, self.features_.n_levels, k_range=tuple(p.k_range),
                                        criterion=p.criterion, sample_size=p.selection_sample,
