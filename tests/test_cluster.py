@@ -294,3 +294,13 @@ def test_more_clusters_than_customers_is_a_clear_error(settings, numeric_planted
     frame, _ = numeric_planted
     with pytest.raises(DataError, match=r"5 clusters need more customers than that; the summary has 4"):
         KPrototypesTiers(features=NUMERIC3, value_column="x0", **settings).fit(frame.iloc[:4])
+
+
+def test_kmeans_switches_to_mini_batches_above_the_size_from_params(numeric_planted):
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    frame, truth = numeric_planted
+    small = KMeansTiers(features=NUMERIC3, k=4, value_column="x0").fit(frame)
+    large = KMeansTiers(features=NUMERIC3, k=4, value_column="x0", minibatch_above=1000).fit(frame)
+    assert type(small.method_.model) is KMeans and type(large.method_.model) is MiniBatchKMeans
+    assert adjusted_rand_score(truth, codes(large.assign(frame))) > 0.9

@@ -276,42 +276,20 @@ class KPrototypesTiers(ClusterTiers):
 _EXAMPLE_FEATURES = [{"column": "frequency", "transform": "log1p"}, {"column": "since_last"}]
 
 
-class KMeansScheme(SchemeSpec, KMeansParams):
-    """k-means clusters as tiers (see :class:`KMeansTiers`)."""
-
-    kind: Literal["kmeans"]
-    SEGMENTER: ClassVar[type[Segmenter]] = KMeansTiers
-    EXAMPLE: ClassVar[dict[str, Any] | None] = {"features": _EXAMPLE_FEATURES, "k": 3, "bootstrap": 5}
-
-
-class GMMScheme(SchemeSpec, GMMParams):
-    """Gaussian-mixture clusters as tiers (see :class:`GaussianMixtureTiers`)."""
-
-    kind: Literal["gmm"]
-    SEGMENTER: ClassVar[type[Segmenter]] = GaussianMixtureTiers
-    EXAMPLE: ClassVar[dict[str, Any] | None] = {"features": _EXAMPLE_FEATURES, "k_range": [2, 4], "bootstrap": 5}
+def _scheme(segmenter: type[ClusterTiers], example: dict[str, Any]) -> type[SchemeSpec]:
+    """The ``tiers.schemes`` kind of a cluster segmenter: its ``KIND``, its ``Params`` as keys."""
+    namespace = {
+        "__annotations__": {"kind": Literal[segmenter.KIND]},  # type: ignore[valid-type]
+        "__doc__": f"{segmenter.__doc__.splitlines()[0].rstrip('.')} (kind ``{segmenter.KIND}``, see :class:`{segmenter.__name__}`).",
+        "__module__": __name__,
+        "SEGMENTER": segmenter,
+        "EXAMPLE": {"features": _EXAMPLE_FEATURES, "bootstrap": 5, **example},
+    }
+    return type(segmenter.__name__.removesuffix("Tiers") + "Scheme", (SchemeSpec, segmenter.Params), namespace)
 
 
-class WardScheme(SchemeSpec, WardParams):
-    """Ward clusters as tiers (see :class:`WardTiers`)."""
-
-    kind: Literal["ward"]
-    SEGMENTER: ClassVar[type[Segmenter]] = WardTiers
-    EXAMPLE: ClassVar[dict[str, Any] | None] = {"features": _EXAMPLE_FEATURES, "k": 3, "bootstrap": 5}
-
-
-class HDBSCANScheme(SchemeSpec, HDBSCANParams):
-    """HDBSCAN clusters as tiers, with an "Unclustered" tier (see :class:`HDBSCANTiers`)."""
-
-    kind: Literal["hdbscan"]
-    SEGMENTER: ClassVar[type[Segmenter]] = HDBSCANTiers
-    EXAMPLE: ClassVar[dict[str, Any] | None] = {"features": _EXAMPLE_FEATURES, "bootstrap": 5}
-
-
-class KPrototypesScheme(SchemeSpec, KPrototypesParams):
-    """k-prototypes clusters on behaviour and attributes as tiers (see :class:`KPrototypesTiers`)."""
-
-    kind: Literal["kprototypes"]
-    SEGMENTER: ClassVar[type[Segmenter]] = KPrototypesTiers
-    EXAMPLE: ClassVar[dict[str, Any] | None] = {"features": _EXAMPLE_FEATURES, "k_range": [2, 4], "gap_references": 2,
-                                                "bootstrap": 5}
+KMeansScheme = _scheme(KMeansTiers, {"k": 3})
+GaussianMixtureScheme = _scheme(GaussianMixtureTiers, {"k_range": [2, 4]})
+WardScheme = _scheme(WardTiers, {"k": 3})
+HDBSCANScheme = _scheme(HDBSCANTiers, {})
+KPrototypesScheme = _scheme(KPrototypesTiers, {"k_range": [2, 4], "gap_references": 2})
