@@ -86,3 +86,18 @@ def test_a_numeric_only_scheme_projects_without_attributes():
     seg = KMeansTiers(features=[{"column": c} for c in ("x0", "x1", "x2")], k=2, value_column="x0").fit(frame)
     points, tiers = projection(seg, frame)
     assert points.shape == (300, 2) and tiers.equals(seg.assign(frame))
+
+
+def test_the_report_adds_the_clv_columns_only_for_a_scheme_that_reads_them(tmp_path):
+    from workbench.config import Params
+    from workbench.report.clustering import fit_clusterings
+    from workbench.scenario import Scenario
+
+    base = {"data": {"transactions": "synthetic:b2b", "n_customers": 600, "seed": 5}, "observation_end": "2025-12-31"}
+    plain = Scenario(Params.model_validate({**base, "tiers": {"schemes": [{"name": "c", "kind": "kmeans", "k": 3}]}}), tmp_path)
+    summary, fitted = fit_clusterings(plain)
+    assert "clv" not in summary.columns and fitted["c"].k_ == 3
+    on_clv = {"name": "c", "kind": "kmeans", "k": 3, "features": [{"column": "clv", "transform": "log1p"}, {"column": "frequency"}]}
+    with_clv = Scenario(Params.model_validate({**base, "tiers": {"schemes": [on_clv]}}), tmp_path)
+    summary, fitted = fit_clusterings(with_clv)
+    assert "clv" in summary.columns and list(fitted) == ["c"]

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from workbench.cluster.features import column_values
+from workbench.cluster.features import DERIVED, column_values
 from workbench.cluster.methods import embedding
 from workbench.cluster.tiers import DEFAULT_FEATURES, ClusterTiers, KPrototypesTiers
 from workbench.errors import ConvergenceError, NotApplicableError
@@ -45,12 +45,14 @@ def default_clustering(summary: pd.DataFrame, language: str) -> ClusterTiers:
 
 
 def fit_clusterings(sc) -> tuple[pd.DataFrame, Clusterings]:
-    """The summary (with the CLV columns schemes may cluster on) and every cluster scheme fitted
-    on it; a scheme the data cannot support is noted as not fitted."""
-    summary = sc.with_clv(sc.summary())
+    """The summary (with the models' CLV columns when a scheme clusters on or orders by one) and
+    every cluster scheme fitted on it; a scheme the data cannot support is noted as not fitted."""
+    summary = sc.summary()
     record("customers", len(summary))
     note_counts_only(sc)
     schemes = [s for s in sc.segmenters() if isinstance(s, ClusterTiers)] or [default_clustering(summary, sc.language)]
+    if any(c not in summary.columns and c not in DERIVED for s in schemes for c in columns_read(s)):
+        summary = sc.with_clv(summary)
     out = Clusterings()
     for seg in schemes:
         try:
@@ -62,6 +64,12 @@ def fit_clusterings(sc) -> tuple[pd.DataFrame, Clusterings]:
     record("schemes", list(out))
     record("clusters", {name: int(seg.k_) for name, seg in out.items()})
     return summary, out
+
+
+def columns_read(seg: ClusterTiers) -> set[str]:
+    """The summary columns an unfitted cluster scheme reads: its features and its value column."""
+    features = seg.features if seg.features is not None else DEFAULT_FEATURES
+    return {f["column"] if isinstance(f, dict) else f.column for f in features} | {seg.value_column}
 
 
 def _heading(seg: ClusterTiers) -> None:
