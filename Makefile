@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PARAMS ?= params/default.yaml params/demo_b2b.yaml
 REPORTS ?= reports
+WORKERS ?= auto
 LOCKS  := requirements/runtime.lock requirements/dev.lock
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 KERNEL := $(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
@@ -24,8 +25,9 @@ report: $(VENV)/.installed ## run every report notebook on each bundled scenario
 	@for params in $(PARAMS); do $(BIN)/workbench run --all --params $$params --reports $(REPORTS) --quiet || exit 1; done
 	@echo "open: $(abspath $(REPORTS))/index.html"
 
-test: $(VENV)/.installed-dev system-deps ## run the whole test suite (unit, notebooks, end-to-end, browser)
-	$(BIN)/python -m pytest
+test: $(VENV)/.installed-dev system-deps ## run the whole test suite: unit tests and notebooks on WORKERS processes, then end-to-end and browser tests
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not browser and not notebook"
+	$(BIN)/python -m pytest -m "browser or notebook"
 
 test-fast: $(VENV)/.installed-dev ## run the tests that need no browser and no notebook execution
 	$(BIN)/python -m pytest -m "not browser and not notebook"

@@ -133,22 +133,22 @@ def test_clv_report_reproduces_the_published_cdnow_sample_estimates(tmp_path):
 
 def test_make_report_runs_every_notebook_and_prints_the_index(tmp_path):
     """The README's main command (the virtual environment exists already, so nothing reinstalls),
-    run on the B2B scenario; by default it runs every bundled scenario (checked by a dry run; the
-    CDNOW notebooks run in the ``cdnow_reports`` fixture)."""
+    run on the CDNOW 1/10 sample; by default it runs every bundled scenario (checked by a dry run;
+    the full CDNOW and B2B notebooks run in the ``cdnow_reports`` fixture)."""
     import subprocess
 
     from tests.conftest import ROOT
 
     planned = subprocess.run(["make", "-n", "report"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
     assert "params/default.yaml" in planned and "params/demo_b2b.yaml" in planned
-    done = subprocess.run(["make", "report", f"REPORTS={tmp_path}", "PARAMS=params/demo_b2b.yaml"], cwd=ROOT,
+    done = subprocess.run(["make", "report", f"REPORTS={tmp_path}", "PARAMS=params/cdnow_sample.yaml"], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"open: {tmp_path}/index.html" in done.stdout
     assert "pip install" not in done.stdout  # a second run reinstalls nothing
     manifests = [json.loads(m.read_text()) for m in tmp_path.glob("*/*/manifest.json")]
     assert sorted(m["notebook"] for m in manifests) == available_notebooks()
-    assert {m["title"] for m in manifests} == {"代账客户分级（合成数据）"}
+    assert {m["title"] for m in manifests} == {"CDNOW 1/10 sample (the published setting)"}
     assert {m["status"] for m in manifests} == {"succeeded"}
 
 
