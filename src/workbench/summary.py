@@ -135,26 +135,19 @@ def rfm_summary(
     ...                       calibration_end="1997-09-30")  # doctest: +SKIP
     """
     days_per_unit = _days_per_unit(time_unit)
-    obs_end = _as_day(observation_end, "observation_end")
-    cal_end = None if calibration_end is None else _as_day(calibration_end, "calibration_end")
+    obs_end = as_day(observation_end, "observation_end")
+    cal_end = None if calibration_end is None else as_day(calibration_end, "calibration_end")
     if cal_end is not None and cal_end >= obs_end:
         raise ParamsError(
             f"calibration_end ({cal_end}) must be before observation_end ({obs_end}); "
             "the holdout period is (calibration_end, observation_end]"
         )
-    mapping = column_mapping(columns)
     if not isinstance(merge_same_day, (bool, np.bool_)):
         raise ParamsError(f"merge_same_day must be True or False, got {merge_same_day!r}")
 
-    source_name = describe(transactions)
-    inner = unwrap(transactions)
-    own = con is None and not isinstance(inner, ir.Table)
-    with _engine(con, inner, own=own) as engine:
-        table = source_table(inner, mapping, engine, source_name, set(columns or {}))
-        typed = conformed_columns(table, source_name, engine)
-        n_rows = check_values(table, typed, source_name, engine)
+    with conformed_transactions(transactions, columns, con) as (engine, typed, n_rows, source_name):
         expr = _summary_expr(
-            table.select(**typed),
+            typed,
             obs_end=obs_end,
             cal_day=None if cal_end is None else (cal_end - _EPOCH).days,
             merge_same_day=merge_same_day,
@@ -172,14 +165,14 @@ def rfm_summary(
     columns = dict(zip(result.column_names, result.columns))
     del result  # _finish releases each column once converted
     frame = _finish(columns, days_per_unit, obs_end, cal_end)
-    if "amount" not in typed:
+    if "amount" not in typed.columns:
         frame = frame.drop(columns=[c for c in MONEY_COLUMNS if c in frame.columns])
     frame.attrs.update(  # plain JSON values, so to_parquet / to_json keep them
         observation_end=obs_end.isoformat(),
         calibration_end=None if cal_end is None else cal_end.isoformat(),
         time_unit=time_unit,
         merge_same_day=merge_same_day,
-        amounts="amount" in typed,
+        amounts="amount" in typed.columns,
     )
     return frame
 
@@ -192,7 +185,8 @@ def _days_per_unit(time_unit: str) -> int:
     return days_per_unit(time_unit, "rfm_summary")
 
 
-def _as_day(value: Any, name: str) -> _dt.date:
+def as_day(value: Any, name: str) -> _dt.date:
+    """A date parameter as a day (a time of day is ignored); ParamsError when missing or unreadable."""
     if value is None:
         raise ParamsError(f"{name} is required (a date such as '1998-06-30'); the summary never uses today")
     try:
@@ -202,6 +196,22 @@ def _as_day(value: Any, name: str) -> _dt.date:
     if stamp is pd.NaT:
         raise ParamsError(f"{name} must be a date such as '1998-06-30', got {value!r}")
     return stamp.date()
+
+
+@contextlib.contextmanager
+def conformed_transactions(transactions: Any, columns: Mapping[str, str] | None = None,
+                           con: Any = None) -> Iterator[tuple[Engine, ir.Table, int, str]]:
+    """The log on its engine as a table of the contract columns (checked: types, missing values),
+    with its row count and its name for messages: what every per-customer query starts from."""
+    mapping = column_mapping(columns)
+    source_name = describe(transactions)
+    inner = unwrap(transactions)
+    own = con is None and not isinstance(inner, ir.Table)
+    with _engine(con, inner, own=own) as engine:
+        table = source_table(inner, mapping, engine, source_name, set(columns or {}))
+        typed = conformed_columns(table, source_name, engine)
+        n_rows = check_values(table, typed, source_name, engine)
+        yield engine, table.select(**typed), n_rows, source_name
 
 
 @contextlib.contextmanager

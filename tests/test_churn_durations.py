@@ -1,0 +1,116 @@
+"""Churn from inactivity gaps: hand-made histories for every edge, and a brute-force second
+implementation on random logs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.churn import churn_durations, gap_quantile
+from workbench.errors import DataError, ParamsError
+
+END = "2020-03-31"
+
+
+def log(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": [c for c, _ in rows], "timestamp": pd.to_datetime([t for _, t in rows], format="ISO8601"),
+                         "amount": 10.0})
+
+
+def test_hand_made_histories():
+    frame = churn_durations(log([
+        ("one_churned", "2020-01-05"),                         # one purchase, 86 days before the end
+        ("one_recent", "2020-03-10"),                          # one purchase, 21 days before: censored at 0
+        ("on_the_end", "2020-03-10"), ("on_the_end", END),     # a purchase on observation_end
+        ("exact", "2020-01-01"), ("exact", "2020-01-31"),      # a gap of exactly 30 days is not churn
+        ("exact", "2020-03-01"),                               # ... and 30 days to the end neither
+        ("won_back", "2020-01-01"), ("won_back", "2020-01-11"), ("won_back", "2020-03-01"),
+        ("same_day", "2020-03-20 09:00"), ("same_day", "2020-03-20 18:00"),
+        ("late", "2020-03-30"), ("late", "2020-04-02"),        # the purchase after the end is ignored
+    ]), observation_end=END, inactivity_days=30)
+    expect = {  # duration (days), churned, churn day, purchase days, days after churn
+        "one_churned": (0, True, "2020-01-05", 1, 0),
+        "one_recent": (0, False, None, 1, 0),
+        "on_the_end": (21, False, None, 2, 0),
+        "exact": (60, False, None, 3, 0),
+        "won_back": (10, True, "2020-01-11", 3, 1),
+        "same_day": (0, False, None, 1, 0),
+        "late": (0, False, None, 1, 0),
+    }
+    assert sorted(frame.index) == sorted(expect)
+    for customer, (duration, churned, day, days, after) in expect.items():
+        row = frame.loc[customer]
+        assert row["duration"] == duration and row["churned"] == churned, customer
+        assert (pd.isna(row["churn_day"]) if day is None else row["churn_day"] == pd.Timestamp(day)), customer
+        assert row["purchase_days"] == days and row["days_after_churn"] == after, customer
+    assert frame.attrs["inactivity_days"] == 30.0 and frame.attrs["observation_end"] == END
+
+
+def test_weeks_are_days_over_seven():
+    history = log([("a", "2020-01-01"), ("a", "2020-01-15"), ("a", "2020-03-01")])
+    days = churn_durations(history, observation_end=END, inactivity_days=30)
+    weeks = churn_durations(history, observation_end=END, inactivity_days=30, time_unit="W")
+    assert weeks.loc["a", "duration"] == pytest.approx(days.loc["a", "duration"] / 7) == pytest.approx(2.0)
+
+
+def brute_force(frame: pd.DataFrame, end: str, threshold: float) -> pd.DataFrame:
+    stop = pd.Timestamp(end)
+    rows = []
+    for customer, group in frame.groupby("customer_id"):
+        days = sorted({t.normalize() for t in group["timestamp"] if t.normalize() <= stop})
+        if not days:
+            continue
+        gaps = [(b - a).days for a, b in zip(days, days[1:])] + [(stop - days[-1]).days]
+        long = [i for i, g in enumerate(gaps) if g > threshold]
+        if long:
+            i = long[0]
+            rows.append((customer, (days[i] - days[0]).days, True, len(days) - i - 1))
+        else:
+            rows.append((customer, (days[-1] - days[0]).days, False, 0))
+    return pd.DataFrame(rows, columns=["customer_id", "duration", "churned", "days_after_churn"]).set_index("customer_id")
+
+
+@pytest.mark.parametrize("threshold", [7, 30.5, 90])
+def test_random_logs_match_a_brute_force_implementation(threshold):
+    rng = np.random.default_rng(int(threshold * 10))
+    n = 1500
+    customers = rng.choice([f"c{i:03d}" for i in range(200)], size=n)
+    stamps = (pd.Timestamp("2019-06-01") + pd.to_timedelta(rng.uniform(0, 320, n), unit="D")).floor("s")
+    frame = pd.DataFrame({"customer_id": customers, "timestamp": stamps, "amount": 1.0})
+    got = churn_durations(frame, observation_end=END, inactivity_days=threshold)
+    expected = brute_force(frame, END, threshold)
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_array_equal(got["duration"], expected["duration"].astype(float))
+    np.testing.assert_array_equal(got["churned"], expected["churned"])
+    np.testing.assert_array_equal(got["days_after_churn"], expected["days_after_churn"])
+    assert got["churned"].any() and (threshold < 90 or not got["churned"].all())
+
+
+def test_gap_quantile_is_the_quantile_of_consecutive_purchase_gaps():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"customer_id": rng.choice(list("abcdefgh"), 300),
+                          "timestamp": pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 400, 300), unit="D"),
+                          "amount": 1.0})
+    gaps = []
+    for _, group in frame.groupby("customer_id"):
+        days = np.unique(group["timestamp"].dt.normalize().to_numpy())
+        days = days[days <= np.datetime64(END)]
+        gaps += list(np.diff(days).astype("timedelta64[D]").astype(float))
+    for q in (0.5, 0.9):
+        assert gap_quantile(frame, observation_end=END, quantile=q) == pytest.approx(np.quantile(gaps, q))
+
+
+@pytest.mark.parametrize("bad", [0, -3, float("nan"), "30", True])
+def test_a_bad_threshold_is_named(bad):
+    with pytest.raises(ParamsError, match="inactivity_days must be a positive number of days"):
+        churn_durations(log([("a", "2020-01-01")]), observation_end=END, inactivity_days=bad)
+
+
+def test_no_gap_to_measure_and_bad_quantiles_are_clear():
+    with pytest.raises(DataError, match="no customer bought on two days"):
+        gap_quantile(log([("a", "2020-01-01"), ("b", "2020-01-02")]), observation_end=END)
+    with pytest.raises(ParamsError, match="quantile must be a fraction"):
+        gap_quantile(log([("a", "2020-01-01")]), observation_end=END, quantile=1.5)
+    with pytest.raises(DataError, match="no purchase on or before 2019-01-01"):
+        churn_durations(log([("a", "2020-01-01")]), observation_end="2019-01-01", inactivity_days=30)
