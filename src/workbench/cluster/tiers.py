@@ -36,7 +36,7 @@ from workbench.cluster.selection import CRITERIA, KSelection, choose_k
 from workbench.cluster.stability import BANDS_ZH, bootstrap_stability
 from workbench.errors import DataError, ParamsError
 from workbench.hyperparams import HyperParams, KeyedParamsError
-from workbench.segment.base import Label, Segmenter, has_amounts, numeric_column
+from workbench.segment.base import Label, Segmenter, check_summary, has_amounts, numeric_column
 from workbench.segment.registry import SchemeSpec
 from workbench.summary import MONEY_COLUMNS
 
@@ -216,7 +216,7 @@ class ClusterTiers(Segmenter):
         a table per tier (Jaccard mean and minimum, rounds dissolved, Hennig's band, flagged)
         and the adjusted Rand index of every round. ``rounds`` defaults to ``bootstrap``."""
         self._check_fitted()
-        data = self._checked(summary)
+        data = check_summary(summary, self._who)
         X, C = self.features_.transform(data)
         raw = self.method_.predict(X, C)
         k = self.k_ if self.METHOD.uses_k else None
@@ -234,11 +234,6 @@ class ClusterTiers(Segmenter):
         if self.language == "zh":
             table["band"] = table["band"].map(BANDS_ZH)
         return table, ari
-
-    def _checked(self, summary: pd.DataFrame) -> pd.DataFrame:
-        from workbench.segment.base import check_summary
-
-        return check_summary(summary, self._who)
 
 
 class KMeansTiers(ClusterTiers):
