@@ -114,3 +114,14 @@ def test_no_gap_to_measure_and_bad_quantiles_are_clear():
         gap_quantile(log([("a", "2020-01-01")]), observation_end=END, quantile=1.5)
     with pytest.raises(DataError, match="no purchase on or before 2019-01-01"):
         churn_durations(log([("a", "2020-01-01")]), observation_end="2019-01-01", inactivity_days=30)
+
+
+def test_until_known_and_age_in_time_units():
+    """until_known = duration + threshold and age = E - first purchase, both in weeks here."""
+    log = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                        "timestamp": pd.to_datetime(["2020-01-01", "2020-01-15", "2020-03-01"]),
+                        "amount": [1.0, 2.0, 3.0]})
+    out = churn_durations(log, observation_end="2020-03-29", inactivity_days=28, time_unit="W")
+    assert out.loc["a", "churned"] and not out.loc["b", "churned"]
+    np.testing.assert_allclose(out["until_known"], out["duration"] + 4.0)
+    np.testing.assert_allclose(out["age"], [88 / 7, 28 / 7])

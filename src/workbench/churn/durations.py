@@ -33,7 +33,10 @@ _EPOCH = _dt.date(1970, 1, 1)
 def churn_durations(transactions: Any, *, observation_end: Any, inactivity_days: float, time_unit: str = "D",
                     columns: Mapping[str, str] | None = None, con: Any = None) -> pd.DataFrame:
     """One row per customer (index ``customer_id``): ``duration`` (time units of ``time_unit``),
-    ``churned`` (True: the event was observed), ``first_purchase``, ``last_purchase``,
+    ``churned`` (True: the event was observed), ``until_known`` (the duration plus the threshold:
+    when the churn shows, the time scale of the churn models; for a customer not churned, the
+    earliest time their churn could show), ``age`` (time since the first purchase at
+    ``observation_end``), ``first_purchase``, ``last_purchase``,
     ``churn_day`` (the last purchase before the first long gap, NaT when censored),
     ``purchase_days`` and ``days_after_churn`` (purchase days after that gap: won back).
 
@@ -52,6 +55,8 @@ def churn_durations(transactions: Any, *, observation_end: Any, inactivity_days:
     out = pd.DataFrame({
         "duration": (lifetime_end - frame["first_day"]).to_numpy(dtype=float) / unit,
         "churned": churn.notna().to_numpy(),
+        "until_known": (lifetime_end - frame["first_day"]).to_numpy(dtype=float) / unit + threshold / unit,
+        "age": ((end - _EPOCH).days - frame["first_day"]).to_numpy(dtype=float) / unit,
         "first_purchase": _days(frame["first_day"]),
         "last_purchase": _days(frame["last_day"]),
         "churn_day": _days(churn),
