@@ -32,8 +32,8 @@ def test_hand_made_histories():
     expect = {  # duration (days), churned, churn day, purchase days, days after churn
         "one_churned": (0, True, "2020-01-05", 1, 0),
         "one_recent": (0, False, None, 1, 0),
-        "on_the_end": (21, False, None, 2, 0),
-        "exact": (60, False, None, 3, 0),
+        "on_the_end": (0, False, None, 2, 0),                  # censored at age 21 - 30 < 0
+        "exact": (60, False, None, 3, 0),                      # censored at age 90 - 30
         "won_back": (10, True, "2020-01-11", 3, 1),
         "same_day": (0, False, None, 1, 0),
         "late": (0, False, None, 1, 0),
@@ -66,8 +66,8 @@ def brute_force(frame: pd.DataFrame, end: str, threshold: float) -> pd.DataFrame
         if long:
             i = long[0]
             rows.append((customer, (days[i] - days[0]).days, True, len(days) - i - 1))
-        else:
-            rows.append((customer, (days[-1] - days[0]).days, False, 0))
+        else:  # censored at the end: the lifetime exceeds age - threshold
+            rows.append((customer, max((stop - days[0]).days - threshold, 0.0), False, 0))
     return pd.DataFrame(rows, columns=["customer_id", "duration", "churned", "days_after_churn"]).set_index("customer_id")
 
 
@@ -116,12 +116,17 @@ def test_no_gap_to_measure_and_bad_quantiles_are_clear():
         churn_durations(log([("a", "2020-01-01")]), observation_end="2019-01-01", inactivity_days=30)
 
 
-def test_until_known_and_age_in_time_units():
-    """until_known = duration + threshold and age = E - first purchase, both in weeks here."""
+def test_until_known_earliest_known_and_age_in_time_units():
+    """Churned: until_known = earliest_known = duration + threshold; censored: until_known = age
+    and earliest_known = last - first purchase + threshold; weeks here."""
     log = pd.DataFrame({"customer_id": ["a", "a", "b"],
                         "timestamp": pd.to_datetime(["2020-01-01", "2020-01-15", "2020-03-01"]),
                         "amount": [1.0, 2.0, 3.0]})
     out = churn_durations(log, observation_end="2020-03-29", inactivity_days=28, time_unit="W")
     assert out.loc["a", "churned"] and not out.loc["b", "churned"]
-    np.testing.assert_allclose(out["until_known"], out["duration"] + 4.0)
     np.testing.assert_allclose(out["age"], [88 / 7, 28 / 7])
+    np.testing.assert_allclose(out["duration"], [2.0, 0.0])
+    np.testing.assert_allclose(out["until_known"], [6.0, 4.0])
+    np.testing.assert_allclose(out["earliest_known"], [6.0, 4.0])
+    later = churn_durations(log, observation_end="2020-03-10", inactivity_days=28, time_unit="W")
+    np.testing.assert_allclose(later.loc["b", ["duration", "until_known", "earliest_known"]].to_numpy(float), [0.0, 9 / 7, 4.0])

@@ -132,3 +132,23 @@ def test_bad_inputs_are_named():
         metrics.brier_scores([1.0, 2.0], [True, False], [[0.5], [0.5]], [5.0])
     with pytest.raises(DataError, match="event must be True/False"):
         metrics.harrell_c([1.0, 2.0], [2, 0], [0.1, 0.2])
+
+
+@pytest.mark.parametrize(("shift", "scale"), [(0.0, 1.0), (0.1, 1.0), (0.0, 0.5)])
+def test_ici_without_censoring_before_the_horizon_uses_the_binary_outcome(shift, scale):
+    """Everybody followed past the horizon (as on a holdout longer than it): the logistic
+    smoother; the truth is again the mean gap to the true probability."""
+    rng = np.random.default_rng(8)
+    n = 20_000
+    x = rng.normal(size=n)
+    rate = 0.1 * np.exp(0.7 * x)
+    churn = rng.exponential(1 / rate)
+    follow_up = 12.0
+    time, event = np.minimum(churn, follow_up), churn <= follow_up
+    horizon = 8.0
+    truth = 1 - np.exp(-rate * horizon)
+    predicted = np.clip(truth * scale + shift, 0, 1)
+    cal = metrics.calibration(time, event, predicted, horizon)
+    gap = np.abs(predicted - truth)
+    assert cal.ici == pytest.approx(gap.mean(), abs=0.01)
+    assert cal.e50 == pytest.approx(np.median(gap), abs=0.02)

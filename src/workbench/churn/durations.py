@@ -4,10 +4,18 @@ the threshold.
 Non-contractual data never show churn, so it is defined from the purchase days (same-day purchases
 are one day): with purchase days d1 < ... < dm up to ``observation_end`` E and a threshold θ, the
 customer churns at the first d_i whose gap to the next purchase (to E after the last one) is
-longer than θ (a gap of exactly θ is not churn). The lifetime is d_i - d1 (event observed). A
-customer with no such gap may still churn at their last purchase, which E does not yet show, so
-the lifetime is right-censored at dm - d1 (it is at least that long). Purchases after a churn gap
-(a won-back customer) are counted in ``days_after_churn``; the lifetime is the first spell.
+longer than θ (a gap of exactly θ is not churn). The lifetime is d_i - d1, and the churn shows θ
+later, at d_i + θ (``until_known`` = lifetime + θ, the time scale of the churn models).
+
+A customer whose churn has not shown by E is right-censored at E: their churn can only show
+after E, so ``until_known`` > E - d1 (their ``age``) and the lifetime > age - θ. Censoring at the
+last purchase instead (the lifetime is at least dm - d1) would use more of what is known, but it
+is informative: the moment a customer's inactivity could run out is the moment they are most
+likely to churn, and removing them from the risk set exactly then biases the hazard down (on
+CDNOW it fell to a tenth of its level near the end of the window). That bound is kept as
+``earliest_known`` (dm - d1 + θ) for predictions, which may condition on it. Purchases after a
+churn gap (a won-back customer) are counted in ``days_after_churn``; the lifetime is the first
+spell.
 
 The queries run on the log's engine (DuckDB by default), so they scale as the summary does.
 """
@@ -32,11 +40,12 @@ _EPOCH = _dt.date(1970, 1, 1)
 
 def churn_durations(transactions: Any, *, observation_end: Any, inactivity_days: float, time_unit: str = "D",
                     columns: Mapping[str, str] | None = None, con: Any = None) -> pd.DataFrame:
-    """One row per customer (index ``customer_id``): ``duration`` (time units of ``time_unit``),
-    ``churned`` (True: the event was observed), ``until_known`` (the duration plus the threshold:
-    when the churn shows, the time scale of the churn models; for a customer not churned, the
-    earliest time their churn could show), ``age`` (time since the first purchase at
-    ``observation_end``), ``first_purchase``, ``last_purchase``,
+    """One row per customer (index ``customer_id``), times in units of ``time_unit``:
+    ``duration`` (the lifetime; censored at age - threshold, not below 0), ``churned`` (True: the
+    churn showed by ``observation_end``), ``until_known`` (when the churn shows: lifetime +
+    threshold; censored at the age), ``earliest_known`` (the earliest it can show given the
+    purchases so far), ``age`` (time from the first purchase to ``observation_end``),
+    ``first_purchase``, ``last_purchase``,
     ``churn_day`` (the last purchase before the first long gap, NaT when censored),
     ``purchase_days`` and ``days_after_churn`` (purchase days after that gap: won back).
 
@@ -51,12 +60,17 @@ def churn_durations(transactions: Any, *, observation_end: Any, inactivity_days:
         raise DataError(f"{source_name}: no purchase on or before {end} (observation_end)")
     frame = result.to_pandas().set_index("customer_id")
     churn = frame["churn_day"]
-    lifetime_end = churn.where(churn.notna(), frame["last_day"])
+    churned = churn.notna().to_numpy()
+    first = frame["first_day"].to_numpy(dtype=float)
+    age = (end - _EPOCH).days - first
+    lifetime = np.where(churned, churn.to_numpy(dtype=float) - first, np.maximum(age - threshold, 0.0))
+    earliest = np.where(churned, lifetime, frame["last_day"].to_numpy(dtype=float) - first) + threshold
     out = pd.DataFrame({
-        "duration": (lifetime_end - frame["first_day"]).to_numpy(dtype=float) / unit,
-        "churned": churn.notna().to_numpy(),
-        "until_known": (lifetime_end - frame["first_day"]).to_numpy(dtype=float) / unit + threshold / unit,
-        "age": ((end - _EPOCH).days - frame["first_day"]).to_numpy(dtype=float) / unit,
+        "duration": lifetime / unit,
+        "churned": churned,
+        "until_known": np.where(churned, lifetime + threshold, age) / unit,
+        "earliest_known": earliest / unit,
+        "age": age / unit,
         "first_purchase": _days(frame["first_day"]),
         "last_purchase": _days(frame["last_day"]),
         "churn_day": _days(churn),

@@ -284,14 +284,22 @@ class Calibration:
 
 def calibration(time, event, churn_probability, horizon: float, *, knots: int = 4, max_rows: int = 50_000,
                 seed: int = 0) -> Calibration:
-    """Austin, Harrell & van Klaveren (2020): regress the observed churn times on a restricted
-    cubic spline of cll(p) = log(-log(1 - p)) with a Cox model; its P(T <= horizon) at each
-    customer is the observed probability. Above ``max_rows`` customers the smoother is fitted on
-    a random ``max_rows`` of them (the gaps are still averaged over everybody)."""
-    from lifelines import CoxPHFitter
+    """The observed probability of churn by ``horizon`` as a smooth function of the predicted one.
 
+    When some customers are censored before the horizon: Austin, Harrell & van Klaveren (2020),
+    a Cox model of the churn times on a restricted cubic spline of cll(p) = log(-log(1 - p)),
+    whose P(T <= horizon) is the observed probability. When everybody is followed past the
+    horizon (a holdout period at least as long), the outcome is binary and fully observed: a
+    logistic regression on a restricted cubic spline of logit(p) (Austin & Steyerberg 2019's
+    ICI for binary outcomes), which does not assume proportional hazards beyond the horizon.
+    Above ``max_rows`` customers the smoother is fitted on a random ``max_rows`` of them (the
+    gaps are still averaged over everybody)."""
     t, e = survival_data(time, event, "calibration")
     p = np.clip(_scores(churn_probability, len(t), "calibration", "churn_probability"), 1e-10, 1 - 1e-10)
+    if not np.any(~e & (t < horizon)):
+        return _binary_calibration(p, e & (t <= horizon), horizon, knots, max_rows, seed)
+    from lifelines import CoxPHFitter
+
     cll = np.log(-np.log1p(-p))
     grid_knots = np.unique(np.quantile(cll, np.linspace(0.05, 0.95, knots)))
     basis = _rcs_basis(cll, grid_knots)
@@ -311,6 +319,29 @@ def calibration(time, event, churn_probability, horizon: float, *, knots: int = 
     grid_obs = 1.0 - model.predict_survival_function(
         pd.DataFrame(_rcs_basis(np.log(-np.log1p(-np.clip(grid, 1e-10, 1 - 1e-10))), grid_knots), columns=covariates.columns),
         times=[horizon]).to_numpy().ravel()
+    curve = pd.DataFrame({"predicted": grid, "observed": grid_obs})
+    return Calibration(float(horizon), float(gaps.mean()), float(np.median(gaps)), float(np.quantile(gaps, 0.9)), curve)
+
+
+def _binary_calibration(p: np.ndarray, y: np.ndarray, horizon: float, knots: int, max_rows: int, seed: int) -> Calibration:
+    from sklearn.linear_model import LogisticRegression
+
+    logit = np.log(p) - np.log1p(-p)
+    grid_knots = np.unique(np.quantile(logit, np.linspace(0.05, 0.95, knots)))
+    basis = _rcs_basis(logit, grid_knots)
+    rows = np.arange(len(p))
+    if len(p) > max_rows:
+        rows = np.random.default_rng(seed).choice(len(p), max_rows, replace=False)
+    if y[rows].all() or not y[rows].any():
+        observed = np.full(len(p), float(y.mean()))
+        smoother = None
+    else:
+        smoother = LogisticRegression(C=np.inf, max_iter=1000).fit(basis[rows], y[rows])
+        observed = smoother.predict_proba(basis)[:, 1]
+    gaps = np.abs(observed - p)
+    grid = np.linspace(p.min(), p.max(), 100)
+    grid_logit = np.log(np.clip(grid, 1e-10, 1 - 1e-10)) - np.log1p(-np.clip(grid, 1e-10, 1 - 1e-10))
+    grid_obs = np.full(len(grid), float(y.mean())) if smoother is None else smoother.predict_proba(_rcs_basis(grid_logit, grid_knots))[:, 1]
     curve = pd.DataFrame({"predicted": grid, "observed": grid_obs})
     return Calibration(float(horizon), float(gaps.mean()), float(np.median(gaps)), float(np.quantile(gaps, 0.9)), curve)
 

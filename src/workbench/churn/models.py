@@ -203,7 +203,8 @@ class CoxParams(SurvivalParams):
 class CoxPH(SurvivalModel):
     """Cox proportional hazards: h(t | x) = h0(t) exp(x'beta), fitted by Newton on the partial
     likelihood with Efron's tie correction and a ridge penalty ``n * penalizer * |beta|^2 / 2``
-    (lifelines' convention); Breslow's baseline hazard. ``ph_check_`` says in words whether the
+    (lifelines' convention); Breslow's baseline hazard, continued past the last churn time at its
+recent average rate (``tail_rate_``). ``ph_check_`` says in words whether the
     hazard ratios hold over the lifetime (Grambsch-Therneau test on rank time, lifelines)."""
 
     kind = "cox"
@@ -255,12 +256,18 @@ class CoxPH(SurvivalModel):
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=self.params_.index, name="se(coef)")
         self.log_likelihood_ = float(ll)
         self.baseline_times_, self.baseline_cumulative_hazard_ = _breslow(Xc @ beta, t, e)
+        self.last_churn_time_ = float(t[e].max())
+        self.tail_rate_ = _tail_rate(self.baseline_times_, self.baseline_cumulative_hazard_, t[e])
+        self.notes_.append(f"beyond {t[e].max():g} (the last churn seen) the baseline hazard continues at its average over "
+                           f"the last quarter of the churn times, {self.tail_rate_:.3g} per time unit")
         self.ph_check_ = self._ph_check(X, t, e) if p else "No covariates: nothing to check."
 
     def _log_survival(self, X, t):
         lp = (X - self._mean) @ self.params_.to_numpy()
-        idx = np.searchsorted(self.baseline_times_, t, side="right") - 1
+        last = self.last_churn_time_
+        idx = np.searchsorted(self.baseline_times_, np.minimum(t, last), side="right") - 1
         H0 = np.where(idx >= 0, self.baseline_cumulative_hazard_[np.maximum(idx, 0)], 0.0)
+        H0 = H0 + self.tail_rate_ * np.maximum(t - last, 0.0)
         return -H0 * np.exp(lp)[:, None]
 
     @property
@@ -330,6 +337,18 @@ def _efron(Xs: np.ndarray, ts: np.ndarray, es: np.ndarray, beta: np.ndarray):
     outer = (S1 / phi[:, None]).T @ (S1 / phi[:, None])
     hess = -(term_r - term_d - outer)
     return ll, grad, hess
+
+
+def _tail_rate(times: np.ndarray, H0: np.ndarray, churn_times: np.ndarray) -> float:
+    """The average baseline hazard over the last quarter of the churn times: how the baseline
+    continues past the last one (a step function would say nobody churns later, which a
+    landmark prediction beyond the calibration window must not assume)."""
+    last, first = float(churn_times.max()), float(churn_times.min())
+    start = last - 0.25 * (last - first)
+    if last <= start:
+        return float(H0[-1] / max(last, 1e-12))
+    at = lambda x: H0[max(int(np.searchsorted(times, x, side="right")) - 1, 0)]  # noqa: E731
+    return float((at(last) - at(start)) / (last - start))
 
 
 def _breslow(lp: np.ndarray, t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -420,7 +439,7 @@ class WeibullCure(SurvivalModel):
 
         _check_positive(t, who)
         self._scale = float(np.median(t[e]))
-        ts = t / self._scale
+        log_t = np.log(t / self._scale)
         n, p = X.shape
         Z = np.column_stack([np.ones(n), X])
         k = p + 1
@@ -430,9 +449,10 @@ class WeibullCure(SurvivalModel):
             log_lam = anp.dot(Z, theta[:k])
             rho = anp.exp(theta[k])
             g = anp.dot(Z, theta[k + 1:])
-            z = anp.power(ts, rho) * anp.exp(-rho * log_lam)  # (t / lambda)^rho
+            log_z = anp.clip(rho * (log_t[:, None] - log_lam[:, None])[:, 0], -700.0, 700.0)  # log (t / lambda)^rho
+            z = anp.exp(log_z)
             log_pi, log_1m_pi = -anp.logaddexp(0.0, -g), -anp.logaddexp(0.0, g)
-            log_f = anp.log(rho) - anp.log(ts) + anp.log(z) - z  # Weibull log density (scaled time)
+            log_f = anp.log(rho) - log_t + log_z - z  # Weibull log density (scaled time)
             log_s = anp.logaddexp(log_pi, log_1m_pi - z)
             return anp.sum(anp.where(e, log_1m_pi + log_f, log_s))
 
@@ -441,8 +461,13 @@ class WeibullCure(SurvivalModel):
             return -(loglik(theta) - ridge) / n
 
         gradient = grad(negll)
-        result = optimize.minimize(negll, np.zeros(2 * k + 1), jac=gradient, method="L-BFGS-B",
+        bounds = [(-30.0, 30.0)] * k + [(-5.0, 5.0)] + [(-30.0, 30.0)] * k
+        result = optimize.minimize(negll, np.zeros(2 * k + 1), jac=gradient, method="L-BFGS-B", bounds=bounds,
                                    options={"maxiter": self.max_iter * 50, "gtol": 1e-10, "ftol": 1e-14})
+        on_bound = np.isclose(np.abs(result.x), [b for _, b in bounds])
+        if not np.isfinite(result.fun) or on_bound.any():
+            raise ConvergenceError(f"{who}: the cure model has no interior maximum (an estimate reached its bound); "
+                                   "the follow-up may be too short to tell never-churners from late churners")
         info = np.asarray(hessian(negll)(result.x)) * n
         try:
             cov = np.linalg.inv(info)
