@@ -132,7 +132,7 @@ def test_cox_equals_lifelines_coxph():
 
 @pytest.mark.parametrize("cls", [CoxPH, WeibullAFT, WeibullCure])
 def test_constant_and_collinear_columns_are_dropped_with_a_note(cls):
-    data = exponential_process(n=4000, seed=13)
+    data = weibull_process(n=4000, seed=13, cure=(-0.5, 0.8))
     data = data.assign(region="north", twice=2 * data["spend"] + 1, flat=7.0, duration=data["duration"] + 0.01)
     model = cls().fit(data, covariates=["spend", "twice", "flat", "region", "segment"])
     assert model.design_.names == ["spend", "segment=enterprise"]
@@ -140,6 +140,14 @@ def test_constant_and_collinear_columns_are_dropped_with_a_note(cls):
     assert any("region has one level" in note for note in model.notes_)
     assert any("twice is a linear combination of spend" in note for note in model.notes_)
     model.print_summary()  # the notes are shown with the table
+
+
+def test_a_cure_model_without_never_churners_says_so():
+    """Exponential lifetimes, every customer churns eventually: the cure share runs to 0."""
+    from workbench.errors import ConvergenceError
+
+    with pytest.raises(ConvergenceError, match="no interior maximum"):
+        WeibullCure(penalizer=0).fit(exponential_process(n=4000, seed=13), covariates=COVARIATES)
 
 
 def test_bad_data_is_named():
