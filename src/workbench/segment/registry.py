@@ -21,7 +21,7 @@ _SPECS: dict[str, type[SchemeSpec]] = {}
 
 #: Packages whose modules define kinds, imported by name when the kinds are first needed: the
 #: segmenters of higher layers (clustering, churn) register here without this layer importing them.
-PROVIDERS: list[str] = ["workbench.segment", "workbench.cluster"]
+PROVIDERS: list[str] = ["workbench.segment", "workbench.cluster", "workbench.churn"]
 
 
 class SchemeSpec(BaseModel):
