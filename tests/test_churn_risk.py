@@ -96,3 +96,11 @@ def test_survival_clv_is_the_discounted_integral_of_the_conditional_survival(sho
 def test_bad_parameters_are_named(shop, kwargs, message):
     with pytest.raises(ParamsError, match=message):
         ChurnRiskTiers(**kwargs).fit(shop[1])
+
+
+def test_without_any_churn_only_the_idle_rules_apply(shop):
+    _, summary = shop
+    recent = summary.assign(recency=summary["T"] - 1.0)  # everybody bought yesterday
+    tiers = ChurnRiskTiers(inactivity_days=150)
+    labels = tiers.fit_assign(recent)
+    assert tiers.model_ is None and (labels == "Safe").all()

@@ -25,6 +25,7 @@ from workbench.data.params import BUNDLED, DataParams, Strict  # noqa: F401  (BU
 from workbench.paths import HOME_ENV, notebooks_dir, params_dir, project_root, reports_dir  # noqa: F401  (re-exported)
 from workbench.errors import ParamsError
 from workbench.models.params import CLVParams
+from workbench.churn.params import ChurnParams
 from workbench.units import TimeUnit
 from workbench.segment.schema import TiersConfig, params_error
 
@@ -50,6 +51,7 @@ class Params(Strict):
     notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
     clv: CLVParams = Field(default_factory=CLVParams, description="CLV models, horizon and discounting")
+    churn: ChurnParams = Field(default_factory=ChurnParams, description="churn definition, early warning and churn models")
     tiers: TiersConfig = Field(
         default_factory=TiersConfig.default,
         description="RFM settings, tier schemes and playbooks (defaults: workbench/segment/defaults.yaml)",

@@ -27,6 +27,7 @@ from workbench.segment.base import (
     has_amounts,
     numeric_column,
     time_unit_days,
+    to_days,
 )
 from workbench.segment.registry import SchemeSpec
 
@@ -45,8 +46,8 @@ def summary_durations(summary: pd.DataFrame, inactivity_days: float, who: str, t
     ``duration`` (lifetime; censored at age - threshold), ``until_known`` and ``earliest_known``
     as in :func:`~workbench.churn.durations.churn_durations`."""
     days = time_unit_days(summary, time_unit, who)
-    T = numeric_column(summary, "T", who, param=None) * days
-    recency = numeric_column(summary, "recency", who, param=None) * days
+    T = to_days(numeric_column(summary, "T", who, param=None), days)
+    recency = to_days(numeric_column(summary, "recency", who, param=None), days)
     idle = np.round(T - recency, 6)
     churned = idle > inactivity_days
     lifetime = np.where(churned, recency, np.maximum(T - inactivity_days, 0.0))
@@ -146,7 +147,8 @@ class ChurnRiskTiers(Segmenter):
 
     The model (``model``, a registered churn model) is fitted on the summary's durations with
     ``log_frequency``, ``log_spend`` and the ``attributes`` columns as covariates; ``model_`` is
-    the fitted model and :meth:`warning` the per-customer early-warning table.
+    the fitted model (None when no customer has churned yet: then only the idle-time rules
+    apply) and :meth:`warning` the per-customer early-warning table.
     """
 
     Params = ChurnRiskParams
@@ -170,7 +172,10 @@ class ChurnRiskTiers(Segmenter):
     def _fit(self, data: pd.DataFrame) -> list[Label]:
         durations = summary_durations(data, self.params_.inactivity_days, self._who, self.time_unit)
         covariates, columns = summary_covariates(data, self.params_.attributes, self._who)
-        self.model_ = survival_model(self.params_.model)().fit(durations.join(covariates), duration="until_known", covariates=columns)
+        self.model_ = None  # no churn seen yet: nobody can be scored, only the idle-time rules apply
+        if durations["churned"].any():
+            self.model_ = survival_model(self.params_.model)().fit(durations.join(covariates), duration="until_known",
+                                                                   covariates=columns)
         overrides = self.params_.labels or {}
         return [overrides.get(k, lab) for k, lab in RISK_TIERS.items()]
 
@@ -179,8 +184,11 @@ class ChurnRiskTiers(Segmenter):
         self._check_fitted()
         durations = summary_durations(summary, self.params_.inactivity_days, self._who, self.time_unit)
         covariates, _ = summary_covariates(summary, self.params_.attributes, self._who)
-        table = early_warning(self.model_, durations, covariates, horizon_days=self.params_.horizon_days,
-                              inactivity_days=self.params_.inactivity_days)
+        if self.model_ is None:
+            table = pd.DataFrame({"p_churn": np.where(durations["churned"], 1.0, 0.0), "remaining_days": np.nan}, index=durations.index)
+        else:
+            table = early_warning(self.model_, durations, covariates, horizon_days=self.params_.horizon_days,
+                                  inactivity_days=self.params_.inactivity_days)
         return table.assign(idle_days=durations["idle_days"])[["idle_days", "p_churn", "remaining_days"]]
 
     def _codes(self, data: pd.DataFrame) -> np.ndarray:

@@ -90,6 +90,12 @@ class RFMConfig(RFMSettings):
 # ----------------------------------------------------------------------------- playbooks
 
 
+def _shipped_playbook(scheme_name: str) -> dict:
+    """The shipped playbook entries of one scheme (``segment/defaults.yaml``), validated."""
+    raw = defaults()["playbooks"].get(scheme_name)
+    return {} if raw is None else {k: PlaybookEntry.model_validate(v) for k, v in raw.items()}
+
+
 class PlaybookEntry(_Strict):
     """What to do with one tier; each field ``{en, zh}`` (or one string)."""
 
@@ -145,8 +151,8 @@ class TiersConfig(_Strict):
                         raise KeyedParamsError(f"playbooks.default.{key}", f"default playbook keys are {list(POSITIONS)}")
                 continue
             if scheme_name not in by_name:
-                if "playbooks" not in self.model_fields_set:
-                    continue  # shipped playbooks of schemes this scenario does not use
+                if "playbooks" not in self.model_fields_set or entries == _shipped_playbook(scheme_name):
+                    continue  # shipped playbooks of schemes this scenario does not use (also when a runner re-injects them)
                 raise KeyedParamsError(
                     f"playbooks.{scheme_name}", f"no scheme named {scheme_name!r}; schemes: {list(by_name)}"
                 )
