@@ -498,15 +498,9 @@ class WeibullCure(SurvivalModel):
 
 def survival_models() -> dict[str, type[SurvivalModel]]:
     """kind -> class of every churn model defined so far (subclasses included)."""
-    found: dict[str, type[SurvivalModel]] = {}
-    stack = list(SurvivalModel.__subclasses__())
-    while stack:
-        cls = stack.pop(0)
-        stack.extend(cls.__subclasses__())
-        kind = cls.__dict__.get("kind")
-        if kind:
-            found.setdefault(kind, cls)
-    return found
+    from workbench.models.registry import kinds_of
+
+    return kinds_of(SurvivalModel)
 
 
 def survival_model(kind: Any, who: str = "churn.models") -> type[SurvivalModel]:

@@ -15,8 +15,13 @@ def transaction_models() -> dict[str, type]:
     from workbench.models import clv  # noqa: F401  (defines the shipped models)
     from workbench.models.transaction import _TransactionModel
 
+    return kinds_of(_TransactionModel)
+
+
+def kinds_of(base: type) -> dict[str, type]:
+    """kind -> class of every subclass of ``base`` (at any depth) that declares its own ``kind``."""
     found: dict[str, type] = {}
-    stack = list(_TransactionModel.__subclasses__())
+    stack = list(base.__subclasses__())
     while stack:
         cls = stack.pop(0)
         stack.extend(cls.__subclasses__())

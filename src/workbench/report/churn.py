@@ -103,8 +103,7 @@ def show_tier_survival(an: ChurnAnalysis) -> FittedSchemes:
         shown += 1
         plot_tier_survival(result.curves, title=text("km_title", lang, scheme=name), language=lang)
         plt.show()
-        medians = result.medians.join(result.at_risk.iloc[:, :1].rename(columns=lambda c: "at_risk_start"))
-        table(medians.drop(columns="at_risk_start").rename_axis(text("tier", lang)), language=lang)
+        table(result.medians.rename_axis(text("tier", lang)), language=lang)
         p = result.logrank["p"]
         say(text("logrank_differs" if result.differs() else "logrank_same", lang, scheme=name,
                  stat=result.logrank["statistic"], df=result.logrank["df"], p=p))
