@@ -158,7 +158,7 @@ def test_bad_data_is_named():
         CoxPH().fit(data.assign(spend=data.spend.where(~data.index.isin(["c0", "c3"]))), covariates=["spend"])
     with pytest.raises(DataError, match="no churn is observed"):
         CoxPH().fit(data.assign(churned=False))
-    with pytest.raises(DataError, match="have a duration of 0.*until_known"):
+    with pytest.raises(DataError, match="churn at time 0.*until_known"):
         WeibullAFT().fit(data.assign(duration=np.where(data.index == "c1", 0.0, data.duration)))
     with pytest.raises(ParamsError, match="unknown churn model 'cox2'"):
         survival_model("cox2")

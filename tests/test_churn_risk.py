@@ -82,9 +82,30 @@ def test_survival_clv_is_the_discounted_integral_of_the_conditional_survival(sho
     rho = np.exp(coef["rho_[Intercept]"])
     a, b = row["age"].iloc[0], row["earliest_known"].iloc[0]
     u = np.linspace(0, 365, 200_001)
-    cond = np.exp(-(np.maximum(a + u, b) / lam) ** rho + (b / lam) ** rho) * np.exp(-np.log1p(0.01) / 30 * u)
+    cond = np.exp(-(np.maximum(a + u, b) / lam) ** rho + (b / lam) ** rho) * np.exp(-np.log1p(0.01) / (365.25 / 12) * u)
     rate = summary.loc[row.index, "revenue"].iloc[0] / max(a, 150)
     assert table.loc[row.index[0], "survival_clv"] == pytest.approx(rate * np.trapezoid(cond, u), rel=1e-3)
+
+
+def test_early_warning_reads_each_customers_threshold(shop):
+    """p_churn = P(churn shows within horizon + the customer's own threshold): with thresholds
+    per row it equals the one-threshold answer of each threshold on its rows."""
+    _, summary = shop
+    durations = summary_durations(summary, 150, "test")
+    covariates, columns = summary_covariates(summary)
+    model = WeibullAFT().fit(durations.join(covariates), duration="until_known", covariates=columns)
+    mixed = durations.assign(threshold_days=np.where(np.arange(len(durations)) % 2 == 0, 150.0, 40.0))
+    table = early_warning(model, mixed, covariates, horizon_days=60)
+    live = ~mixed["churned"]
+    for theta in (150.0, 40.0):
+        rows = live & (mixed["threshold_days"] == theta)
+        expected = model.churn_probability(mixed[rows].join(covariates), 60 + theta, age="age", known="earliest_known")
+        np.testing.assert_allclose(table.loc[rows, "p_churn"], expected, rtol=1e-12)
+    short = live & (mixed["threshold_days"] == 40.0)
+    common = early_warning(model, durations, covariates, horizon_days=60)
+    assert (table.loc[short, "p_churn"] < common.loc[short, "p_churn"]).mean() > 0.9  # a shorter window
+    with pytest.raises(ParamsError, match="no threshold_days column; give inactivity_days"):
+        early_warning(model, durations.drop(columns="threshold_days"), covariates, horizon_days=60)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

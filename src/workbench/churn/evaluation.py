@@ -60,10 +60,15 @@ def landmark_outcomes(calibration: pd.DataFrame, full: pd.DataFrame) -> pd.DataF
         missing = [c for c in ("until_known", "earliest_known", "churned", "age") if c not in frame.columns]
         if missing:
             raise DataError(f"landmark_outcomes: the {name} durations lack {missing}; pass churn_durations frames")
-    if calibration.attrs.get("inactivity_days") != full.attrs.get("inactivity_days"):
-        raise ParamsError("landmark_outcomes: the calibration and full durations use different inactivity thresholds")
     at_risk = calibration.index[~calibration["churned"].to_numpy()]
     later = full.reindex(at_risk)
+    if "threshold_days" in calibration.columns and "threshold_days" in full.columns:
+        differs = ~np.isclose(calibration.loc[at_risk, "threshold_days"].to_numpy(), later["threshold_days"].to_numpy())
+        if differs.any():
+            raise ParamsError(f"landmark_outcomes: {int(differs.sum())} customers have another inactivity threshold in the "
+                              "calibration durations than in the full ones; define churn the same way in both")
+    elif calibration.attrs.get("inactivity_days") != full.attrs.get("inactivity_days"):
+        raise ParamsError("landmark_outcomes: the calibration and full durations use different inactivity thresholds")
     residual = later["until_known"].to_numpy() - calibration.loc[at_risk, "age"].to_numpy()
     return pd.DataFrame({"residual": np.maximum(residual, 0.0), "churned": later["churned"].to_numpy(dtype=bool),
                          "age": calibration.loc[at_risk, "age"].to_numpy(),

@@ -80,12 +80,18 @@ class SurvivalModel(BaseEstimator):
         t, e = survival_data(data[duration], data[event], who)
         if not e.any():
             raise DataError(f"{who}: no churn is observed (column {event!r} is False for every customer), so no churn model can be fitted")
+        informative = (t > 0) | e  # censored at 0: S(0) = 1, nothing to learn (a customer first seen today)
+        if not informative.all():
+            data, t, e = data[informative], t[informative], e[informative]
         design = Design.fit(data, covariates, who)
         X = design.transform(data, who).to_numpy(dtype=float)
         self.design_ = design
         self.duration_, self.event_ = duration, event
         self.n_obs_, self.n_events_ = len(t), int(e.sum())
         self.notes_ = list(design.notes)
+        if not informative.all():
+            self.notes_.append(f"{int((~informative).sum())} customers censored at time 0 (first seen at the end) "
+                               "carry no information and are left out")
         self._fit(X, t, e, who)
         self.reference_time_ = float(np.median(t[e]))
         self.AIC_ = 2 * len(self.params_) - 2 * self.log_likelihood_
@@ -116,15 +122,17 @@ class SurvivalModel(BaseEstimator):
         t = np.full((len(X), 1), self.reference_time_)
         return pd.Series(-np.expm1(self._log_survival(X, t)[:, 0]), index=data.index, name="risk")
 
-    def churn_probability(self, data: pd.DataFrame, horizon: float, age: str = "age", known: str = "duration") -> pd.Series:
+    def churn_probability(self, data: pd.DataFrame, horizon: float | np.ndarray, age: str = "age",
+                          known: str = "duration") -> pd.Series:
         """P(T <= age + horizon | T >= known): the chance that the churn is known within
-        ``horizon`` from now, for a customer now ``age`` old whose churn cannot be known before
+        ``horizon`` (one number, or one per row) from now, for a customer now ``age`` old whose churn cannot be known before
         ``known`` (columns of ``data``; zero when ``age + horizon < known``)."""
         X = self._X(data, "churn_probability")
         a, b = self._ages(data, age, known, "churn_probability")
         log_s = self._log_survival(X, np.column_stack([np.maximum(a + horizon, b), b]))
         p = -np.expm1(log_s[:, 0] - log_s[:, 1])
-        return pd.Series(np.clip(p, 0, 1), index=data.index, name=f"p_churn_{horizon:g}")
+        name = f"p_churn_{horizon:g}" if np.ndim(horizon) == 0 else "p_churn"
+        return pd.Series(np.clip(p, 0, 1), index=data.index, name=name)
 
     def remaining_lifetime(self, data: pd.DataFrame, age: str = "age", known: str = "duration", limit: float = 730.0,
                            steps: int = 200) -> pd.Series:
@@ -400,7 +408,7 @@ class _Parametric(SurvivalModel):
 
 def _check_positive(t: np.ndarray, who: str) -> None:
     if np.any(t <= 0):
-        raise DataError(f"{who}: {int((t <= 0).sum())} customers have a duration of 0, which a parametric model cannot fit; "
+        raise DataError(f"{who}: {int((t <= 0).sum())} customers churn at time 0, which a parametric model cannot fit; "
                         "fit on 'until_known' (the lifetime plus the inactivity threshold) instead")
 
 

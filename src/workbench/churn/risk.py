@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from workbench.churn.models import SurvivalModel, survival_model
+from workbench.errors import ParamsError
 from workbench.segment.base import (
     HyperParams,
     KeyedParamsError,
@@ -53,7 +54,8 @@ def summary_durations(summary: pd.DataFrame, inactivity_days: float, who: str, t
     lifetime = np.where(churned, recency, np.maximum(T - inactivity_days, 0.0))
     return pd.DataFrame({"idle_days": idle, "age": T, "churned": churned, "duration": lifetime,
                          "until_known": np.where(churned, lifetime + inactivity_days, T),
-                         "earliest_known": recency + inactivity_days}, index=summary.index)
+                         "earliest_known": recency + inactivity_days, "threshold_days": float(inactivity_days)},
+                        index=summary.index)
 
 
 def summary_covariates(summary: pd.DataFrame, attributes: Sequence[str] = (), who: str = "churn covariates") -> tuple[pd.DataFrame, list[str]]:
@@ -65,38 +67,43 @@ def summary_covariates(summary: pd.DataFrame, attributes: Sequence[str] = (), wh
         out["log_spend"] = np.log1p(np.maximum(numeric_column(summary, "monetary_value", who, param=None), 0.0))
     for column in attributes:
         if column not in summary.columns:
-            from workbench.errors import ParamsError
-
             raise ParamsError(f"{who}: attribute {column!r} is not a column of the summary; available: {', '.join(map(str, summary.columns))}")
         out[column] = summary[column]
     return out, list(out.columns)
 
 
 def early_warning(model: SurvivalModel, durations: pd.DataFrame, covariates: pd.DataFrame, *, horizon_days: float,
-                  limit_days: float = 730.0, spend: pd.Series | None = None, inactivity_days: float,
+                  limit_days: float = 730.0, spend: pd.Series | None = None, inactivity_days: float | None = None,
                   discount_rate: float = 0.01) -> pd.DataFrame:
     """Per customer not yet churned: ``p_churn``, the probability that their lifetime ends
     within ``horizon_days`` from now (their last purchase before leaving falls by then; it
-    shows ``inactivity_days`` later, so this is P(churn shows within horizon + threshold)),
+    shows a threshold later, so this is P(churn shows within horizon + threshold)),
     ``remaining_days`` (expected days until it shows, within ``limit_days``) and, with ``spend``
     (revenue so far per customer), ``survival_clv``: the revenue rate so far (revenue / max(age,
-    ``inactivity_days``): every customer counts as active for the threshold after a purchase)
-    times the expected discounted time until the churn shows, over ``limit_days``
-    (``discount_rate`` per 30 days). Churned customers get p_churn 1, remaining_days 0 and CLV 0."""
+    threshold): every customer counts as active for the threshold after a purchase) times the
+    expected discounted time until the churn shows, over ``limit_days`` (``discount_rate`` per
+    month of 365.25 / 12 days). The threshold is each customer's ``threshold_days`` in
+    ``durations`` (else ``inactivity_days``). Churned customers get p_churn 1, remaining_days 0
+    and CLV 0."""
     rows = durations.join(covariates, how="left")
+    if "threshold_days" not in rows.columns:
+        if inactivity_days is None:
+            raise ParamsError("early_warning: the durations have no threshold_days column; give inactivity_days")
+        rows["threshold_days"] = float(inactivity_days)
     active = ~rows["churned"].to_numpy()
     out = pd.DataFrame(index=rows.index)
     out["p_churn"] = 1.0
     out["remaining_days"] = 0.0
     live = rows[active]
+    theta = live["threshold_days"].to_numpy(dtype=float)
     if len(live):
-        out.loc[live.index, "p_churn"] = model.churn_probability(live, horizon_days + inactivity_days, age="age",
+        out.loc[live.index, "p_churn"] = model.churn_probability(live, horizon_days + theta, age="age",
                                                                  known="earliest_known").to_numpy()
         out.loc[live.index, "remaining_days"] = model.remaining_lifetime(live, age="age", known="earliest_known", limit=limit_days).to_numpy()
     if spend is not None:
         out["survival_clv"] = 0.0
         if len(live):
-            exposure = np.maximum(live["age"].to_numpy(), inactivity_days)
+            exposure = np.maximum(live["age"].to_numpy(), theta)
             rate = spend.reindex(live.index).fillna(0).to_numpy() / exposure
             out.loc[live.index, "survival_clv"] = rate * _discounted_active_days(model, live, limit_days, discount_rate)
     return out
@@ -105,7 +112,7 @@ def early_warning(model: SurvivalModel, durations: pd.DataFrame, covariates: pd.
 def _discounted_active_days(model: SurvivalModel, rows: pd.DataFrame, limit: float, rate: float, steps: int = 120) -> np.ndarray:
     """Integral over u in [0, limit] of P(churn not shown by age + u | earliest_known) e^(-delta u)."""
     u = np.linspace(0, limit, steps + 1)
-    delta = np.log1p(rate) / 30.0
+    delta = np.log1p(rate) / (365.25 / 12)
     X = model._X(rows, "survival_clv")
     a, b = rows["age"].to_numpy(), rows["earliest_known"].to_numpy()
     grid = np.maximum(a[:, None] + u[None, :], b[:, None])
