@@ -27,7 +27,7 @@ from workbench.errors import ParamsError
 from workbench.models.params import CLVParams
 from workbench.churn.params import ChurnParams
 from workbench.units import TimeUnit
-from workbench.segment.schema import TiersConfig, params_error
+from workbench.segment.schema import KeyedParamsError, TiersConfig, params_error
 
 class Params(Strict):
     """One scenario: data, time frame, presentation and per-method settings."""
@@ -63,6 +63,16 @@ class Params(Strict):
             raise ValueError(
                 f"calibration_end ({self.calibration_end}) must be before observation_end ({self.observation_end})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _churn_schemes(self) -> Params:
+        names = [s.name for s in self.tiers.schemes]
+        wanted = [("churn.schemes", n) for n in self.churn.schemes] + [("churn.threshold_by", self.churn.threshold_by)] * (
+            self.churn.threshold_by is not None)
+        for key, name in wanted:
+            if name not in names:
+                raise KeyedParamsError(key, f"no tier scheme named {name!r}; schemes: {', '.join(names)}")
         return self
 
     @model_validator(mode="after")

@@ -16,6 +16,12 @@ class ChurnParams(Strict):
         None, gt=0, description="churn = no purchase for longer than this; empty = the threshold with the fewest "
                                 "false and missed churns on the calibration/holdout split (else the gap quantile)")
     gap_quantile: float = Field(0.9, gt=0, lt=1, description="without a split: the threshold is this quantile of the gaps between purchases")
+    threshold_by: str | None = Field(
+        None, description="a scheme of tiers.schemes: each of its tiers gets the gap quantile of its own customers as "
+                          "threshold (tiers with fewer than 30 gaps take the pooled one); used when inactivity_days is empty")
+    dates_column: str | None = Field(
+        None, description="a date column of data.customers with known churn or contract-end dates: on or before the "
+                          "observation end = churned that day, later = known active, empty = the inactivity rule")
     horizon_days: float = Field(90, gt=0, description="early-warning horizon and the horizon of the holdout scores")
     models: list[str] = Field(default_factory=lambda: ["cox", "weibull_aft", "weibull_cure"], min_length=1,
                               description="churn models to compare (registered kinds: cox, weibull_aft, weibull_cure)")

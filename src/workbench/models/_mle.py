@@ -306,11 +306,14 @@ class MLEModel(BaseEstimator):
             ) from None
         # A mixing distribution whose shape and rate both grow without bound tends to a point mass
         # (no heterogeneity); the likelihood then keeps rising, or stays flat, along that ridge and
-        # the optimiser stops anywhere on it. Probe each ridge 20-fold further out.
+        # the optimiser stops anywhere on it. Probe each ridge 20- and 400-fold further out: far
+        # along the ridge the likelihood is flat to rounding, so one probe can land on noise.
         for i, j in self._ridge_pairs:
-            d = np.zeros(len(theta))
-            d[[i, j]] = np.log(20.0)
-            further, _ = fun(theta + d)
+            further = np.inf
+            for factor in (20.0, 400.0):
+                d = np.zeros(len(theta))
+                d[[i, j]] = np.log(factor)
+                further = min(further, fun(np.clip(theta + d, -LOG_BOUND, LOG_BOUND))[0])
             if further * n_obs <= value * n_obs + 1e-4:
                 names = (self._param_names[i], self._param_names[j])
                 raise ConvergenceError(

@@ -260,7 +260,7 @@ def params_error(exc: ValidationError, prefix: str = "tiers", root: type[BaseMod
             path, msg = _join(path, "kind"), f"unknown scheme kind {ctx.get('tag')!r}; kinds: {', '.join(scheme_kinds())}"
         elif kind == "union_tag_not_found":
             path, msg = _join(path, "kind"), f"missing; kinds: {', '.join(scheme_kinds())}"
-        lines.append(f"{path}: {msg}")
+        lines.append(f"{path}: {msg}" if path else msg)
     return ParamsError(lines[0] if len(lines) == 1 else "invalid params:\n  " + "\n  ".join(lines))
 
 
