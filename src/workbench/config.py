@@ -26,6 +26,7 @@ from workbench.paths import HOME_ENV, notebooks_dir, params_dir, project_root, r
 from workbench.errors import ParamsError
 from workbench.models.params import CLVParams
 from workbench.churn.params import ChurnParams
+from workbench.compare.params import CompareParams
 from workbench.units import TimeUnit
 from workbench.segment.schema import KeyedParamsError, TiersConfig, params_error
 
@@ -52,6 +53,7 @@ class Params(Strict):
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
     clv: CLVParams = Field(default_factory=CLVParams, description="CLV models, horizon and discounting")
     churn: ChurnParams = Field(default_factory=ChurnParams, description="churn definition, early warning and churn models")
+    compare: CompareParams = Field(default_factory=CompareParams, description="the method comparison: schemes, stability, migration, export")
     tiers: TiersConfig = Field(
         default_factory=TiersConfig.default,
         description="RFM settings, tier schemes and playbooks (defaults: workbench/segment/defaults.yaml)",
@@ -70,6 +72,9 @@ class Params(Strict):
         names = [s.name for s in self.tiers.schemes]
         wanted = [("churn.schemes", n) for n in self.churn.schemes] + [("churn.threshold_by", self.churn.threshold_by)] * (
             self.churn.threshold_by is not None)
+        wanted += [("compare.schemes", n) for n in self.compare.schemes]
+        wanted += [("compare.migration_schemes", n) for n in self.compare.migration_schemes]
+        wanted += [("compare.choose", self.compare.choose)] * (self.compare.choose is not None)
         for key, name in wanted:
             if name not in names:
                 raise KeyedParamsError(key, f"no tier scheme named {name!r}; schemes: {', '.join(names)}")

@@ -171,6 +171,7 @@ TEXT: dict[str, dict[str, str]] = {
     "flagged": {"en": "Flagged", "zh": "需警惕"},
     "tier": {"en": "Tier", "zh": "层级"},
     "yes": {"en": "yes", "zh": "是"},
+    "cost": {"en": "Monthly service cost per customer", "zh": "每位客户月度服务成本"},
     "feature": {"en": "Feature", "zh": "特征"},
     "kind": {"en": "Kind", "zh": "类型"},
     "transform": {"en": "Transform", "zh": "变换"},

@@ -46,8 +46,9 @@ def playbook_table(
     shipped defaults. A tier takes the entry under its scheme's name keyed by its English label
     when there is one, otherwise the ``default`` entry for its position: ``top`` for the first
     tier, ``bottom`` for the last, ``middle`` for the others. Columns: ``label_en``, ``label_zh``,
-    the playbook fields in ``language`` (default: the labels' language) and ``source`` (which
-    entry was used, e.g. ``rfm/At risk`` or ``default/top``).
+    the playbook fields in ``language`` (default: the labels' language), ``source`` (which
+    entry was used, e.g. ``rfm/At risk`` or ``default/top``) and ``cost`` (the monthly service
+    cost per customer: the entry's, else its position's default; NaN when neither has one).
     """
     tiers, names, scheme = _tier_names(labels)
     language = language or (labels.attrs.get("language") if isinstance(labels, pd.Series) else labels.language) or "en"
@@ -71,6 +72,10 @@ def playbook_table(
         row = {"label_en": en, "label_zh": names["zh"][i]}
         row.update({f: getattr(entry, f)[language] for f in PLAYBOOK_COLUMNS})
         row["source"] = source
+        position = "top" if i == 0 else "bottom" if i == len(tiers) - 1 else "middle"
+        fallback = default.get(position)
+        cost = entry.cost if entry.cost is not None else (fallback.cost if fallback is not None else None)
+        row["cost"] = float("nan") if cost is None else float(cost)
         rows.append(row)
     index = pd.CategoricalIndex(tiers, categories=tiers, ordered=True, name=scheme)
     return pd.DataFrame(rows, index=index)

@@ -104,6 +104,9 @@ class PlaybookEntry(_Strict):
     channel: LabelLike
     owner: LabelLike
     actions: LabelLike
+    cost: float | None = Field(
+        None, ge=0, description="cost of serving one customer of the tier for a month, in any unit (the comparison "
+                                "uses ratios between tiers only); empty = the cost of the default entry for its position")
 
     FIELDS: ClassVar[tuple[str, ...]] = ("service_level", "cadence", "channel", "owner", "actions")
 
