@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.compare.migration import churn_tiers
 from workbench.compare import (
     agreement_matrix,
     bootstrap_scores,
@@ -178,9 +179,19 @@ def test_migration_tables_agree_with_the_assignments():
     assert rates["stay"] + rates["up"] + rates["down"] == pytest.approx(1.0)
     c = matrix.to_numpy()
     assert rates["up"] == pytest.approx(np.tril(c, -1).sum() / c.sum()) and rates["new"] == 20
-    assert rates["into_last"] == pytest.approx(c[:2, 2].sum() / c.sum())
+    assert rates["to_churned"] == pytest.approx(c[:2, 2].sum() / c.sum())  # no label names churn: the last tier
     table = migration_table([("2020-01", before), ("2020-04", after), ("2020-07", after)])
     assert list(table["from"]) == ["2020-01", "2020-04"] and table.loc[1, "stay"] == 1.0
+
+
+def test_churned_tiers_are_named_by_their_english_label():
+    labels = tiers([0, 1, 2, 3, 2, 1], 4)
+    labels.attrs["tier_labels"] = {"en": ["Loyal", "Churned", "Lost", "Prospect"], "zh": ["忠诚", "流失", "已流失", "潜在"]}
+    assert churn_tiers(labels) == ["T1", "T2"]
+    later = tiers([1, 1, 2, 3, 0, 2], 4)
+    later.attrs = labels.attrs
+    assert migration_rates(labels, later)["to_churned"] == pytest.approx(1 / 6)  # only c0 moves in from outside
+    assert churn_tiers(tiers([0, 1], 2)) == ["T1"]
 
 
 def test_a_two_state_chain_settles_at_its_analytic_distribution():

@@ -37,3 +37,16 @@ def test_one_time_unit_table():
     tables = [p.relative_to(ROOT).as_posix() for p in (ROOT / "src" / "workbench").rglob("*.py")
               if re.search(r"""["']W["']\s*:\s*7""", p.read_text(encoding="utf-8"))]
     assert tables == ["src/workbench/units.py"]
+
+
+def test_no_text_key_is_written_twice():
+    """A key repeated in the i18n table silently replaces the first entry."""
+    import ast
+    import collections
+
+    from tests.conftest import ROOT
+
+    tree = ast.parse((ROOT / "src" / "workbench" / "i18n.py").read_text(encoding="utf-8"))
+    (table,) = [n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "TEXT"]
+    keys = [k.value for k in table.keys]
+    assert [k for k, n in collections.Counter(keys).items() if n > 1] == []

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from workbench.report.registry import (
-    LATEST, MANIFEST, create_run_dir, list_runs, new_run_id, rebuild_index, write_json_atomic,
+    HEADLINE, LATEST, MANIFEST, create_run_dir, list_runs, new_run_id, rebuild_index, write_json_atomic,
 )
 
 
@@ -45,9 +45,28 @@ def test_index_lists_runs_newest_first_and_latest_points_to_newest_success(tmp_p
     runs = list_runs(tmp_path)
     assert [r.path for r in runs] == [failed, ok_new, ok_old]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert index.index(failed.name) < index.index(ok_new.name) < index.index(ok_old.name)
+    table = index[index.index("<table"):]
+    assert table.index(failed.name) < table.index(ok_new.name) < table.index(ok_old.name)
     latest = (tmp_path / "00_a" / LATEST).read_text(encoding="utf-8")
     assert f"{ok_new.name}/report.html" in latest and failed.name not in latest
+
+
+def test_the_comparison_heads_each_scenario_on_the_index(tmp_path: Path):
+    runs = {}
+    for params_file in ("default.yaml", "demo_b2b.yaml"):
+        for notebook in ("00_data_quality", HEADLINE, "40_clv"):
+            run_id, path = create_run_dir(tmp_path, notebook)
+            write_json_atomic(path / MANIFEST, {"notebook": notebook, "run_id": run_id, "status": "succeeded",
+                                                "title": f"t {params_file}", "params_file": params_file})
+            runs[(params_file, notebook)] = run_id
+    rebuild_index(tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    latest = index[:index.index("<table")]
+    for params_file in ("default.yaml", "demo_b2b.yaml"):
+        group = latest[latest.index(f"<code>{params_file}</code>"):]
+        links = [group.index(f"{nb}/{runs[(params_file, nb)]}/report.html") for nb in (HEADLINE, "00_data_quality", "40_clv")]
+        assert links == sorted(links), params_file
+    assert latest.index("demo_b2b.yaml") < latest.index("default.yaml")  # the newest scenario first
 
 
 def test_concurrent_index_rebuilds_lose_no_run(tmp_path: Path):

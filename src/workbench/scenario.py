@@ -30,7 +30,7 @@ class Scenario:
         self.params = params
         self.notebook = notebook
         self._output_dir = Path(output_dir) if output_dir else None
-        self._summaries: dict[bool, pd.DataFrame] = {}
+        self._summaries: dict[object, pd.DataFrame] = {}  # False, True (split) or a snapshot date
         #: (id(summary), model kind) -> (summary, fitted model or None, error or None)
         self._fits: dict[tuple[int, str], tuple[pd.DataFrame, Any, Exception | None]] = {}
         #: How customer attributes matched the transactions (None without an attributes table).
@@ -104,6 +104,21 @@ class Scenario:
             self._summaries[split] = summary
         return self._summaries[split]
 
+    def summary_at(self, end: dt.date) -> pd.DataFrame:
+        """The summary as it stood on ``end`` (an earlier snapshot: the customers who had bought
+        by then, their attributes joined), computed once per date."""
+        if end not in self._summaries:
+            from workbench.summary import rfm_summary
+
+            summary = rfm_summary(self.data.transactions, observation_end=end, time_unit=self.params.time_unit,
+                                  merge_same_day=self.params.merge_same_day)
+            if self.data.customers is not None:
+                from workbench.data.attributes import join_attributes
+
+                summary, _ = join_attributes(summary, self.data.customers, missing_label="unknown")
+            self._summaries[end] = summary
+        return self._summaries[end]
+
     def transaction_models(self, summary: pd.DataFrame, kinds: Sequence[str] | None = None) -> dict:
         """Transaction models (``params.clv.models`` by default) fitted on ``summary``, by display
         name; each model is fitted once per summary and reused by every later call."""
@@ -133,12 +148,13 @@ class Scenario:
             raise error
         return model
 
-    def with_clv(self, summary: pd.DataFrame) -> pd.DataFrame:
+    def with_clv(self, summary: pd.DataFrame, quiet: bool = False) -> pd.DataFrame:
         """``summary`` plus each prediction the report and its tier schemes read: ``clv``
         (discounted, ``params.clv`` horizon and rate) and ``p_alive`` from the first of
         ``params.clv.models`` with Gamma-Gamma spend, and the columns of every ``clv`` scheme
         that asks for another model, horizon or rate. Models come from :meth:`transaction_models`
-        (fitted once); a prediction whose models cannot be fitted is left out, with a note."""
+        (fitted once); a prediction whose models cannot be fitted is left out, with a note
+        (none when ``quiet``: the caller reports what is missing)."""
         from workbench.models.value import prediction_columns, with_predictions
         from workbench.segment.clv import ClvScheme
 
@@ -154,7 +170,7 @@ class Scenario:
                 notes.setdefault(str(exc), exc)
                 continue
             out = out.assign(**{c: added[c] for c in columns})
-        if notes:
+        if notes and not quiet:
             from workbench.i18n import text
             from workbench.report.display import say
 

@@ -40,6 +40,10 @@ __all__ = ["rfm_summary", "TIME_UNITS"]
 TIME_UNITS = DAYS_PER_UNIT  # one table for every layer (workbench.units)
 """Days per time unit: ``"D"`` days, ``"W"`` days / 7 (the BTYD papers' weeks, not calendar weeks)."""
 
+#: Amounts are summed in this type (exact to 1e-9 of the currency unit, up to 1e29 per customer),
+#: so sums do not depend on the order a multi-threaded engine adds them in.
+MONEY_SUM_TYPE = "decimal(38, 9)"
+
 #: Summary columns made from amounts: absent when the log has no ``amount`` (counts only).
 MONEY_COLUMNS = ("monetary_value", "revenue", "revenue_holdout", "monetary_value_holdout")
 _EPOCH = _dt.date(1970, 1, 1)
@@ -241,25 +245,30 @@ def _summary_expr(
     if "amount" not in rows.columns:  # a count-only log: the same transactions, no money
         rows = rows.mutate(amount=ibis.literal(0.0))
     if merge_same_day:
-        tx = rows.group_by(["customer_id", "day"]).aggregate(amount=rows.amount.sum())
+        tx = rows.group_by(["customer_id", "day"]).aggregate(amount=_money_sum(rows.amount))
         first_amount = arg_min(tx.amount, tx.day)  # days are unique within a customer here
     else:
         order = [rows.timestamp, rows.amount]
         tx = rows.mutate(position=ibis.row_number().over(group_by=rows.customer_id, order_by=order))
-        first_amount = tx.amount.sum(where=tx.position == 0)
+        first_amount = _money_sum(tx.amount, where=tx.position == 0)
     cal = None if cal_day is None else tx.day <= cal_day
     aggregates = {
         "n_transactions": tx.count(where=cal),
         "first_day": tx.day.min(where=cal),
         "last_day": tx.day.max(where=cal),
-        "revenue": tx.amount.sum(where=cal),
+        "revenue": _money_sum(tx.amount, where=cal),
         "first_amount": first_amount,
     }
     if cal is not None:
         aggregates["frequency_holdout"] = tx.count(where=~cal)
-        aggregates["revenue_holdout"] = tx.amount.sum(where=~cal)
+        aggregates["revenue_holdout"] = _money_sum(tx.amount, where=~cal)
     per_customer = tx.group_by("customer_id").aggregate(**aggregates)
     return per_customer.filter(per_customer.n_transactions > 0).order_by("customer_id")
+
+
+def _money_sum(amount: ir.NumericColumn, where: ir.BooleanValue | None = None) -> ir.FloatingScalar:
+    """A sum of amounts, exact in :data:`MONEY_SUM_TYPE`, as float64: the same bits in any order."""
+    return amount.cast(MONEY_SUM_TYPE).sum(where=where).cast("float64")
 
 
 def _finish(columns: dict[str, pa.ChunkedArray], days_per_unit: int, obs_end: _dt.date,

@@ -3,14 +3,15 @@
 At each snapshot date the scheme is fitted again on the summary of that date, as a company does
 when it re-evaluates its tiers; between consecutive snapshots the transition matrix counts the
 customers by their tier before (rows) and after (columns). A move to a better tier is an upgrade,
-to a worse one a downgrade, into the last tier a churn (for schemes whose last tier is lost or
-churned customers). Customers first seen after the earlier snapshot are counted as new. The
+to a worse one a downgrade, into a tier of churned customers a churn (the tiers whose English
+label names churn or loss, else the last tier). Customers first seen after the earlier snapshot are counted as new. The
 stationary distribution of the row-normalised matrix is where the tier shares would settle if
 the moves kept their rates (Pfeifer & Carraway 2000 model customer migration the same way).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,21 +32,33 @@ def transition_matrix(before: pd.Series, after: pd.Series) -> pd.DataFrame:
                         columns=pd.Index(after.cat.categories, name="after"))
 
 
+#: English tier labels that name churned customers (lifecycle "Churned", RFM "Lost", CLV "Likely lost").
+CHURN_WORDS = re.compile(r"churn|lost|lapsed", re.IGNORECASE)
+
+
+def churn_tiers(labels: pd.Series) -> list[str]:
+    """The tiers of churned customers: those whose English label names churn or loss, else the
+    last tier."""
+    english = labels.attrs.get("tier_labels", {}).get("en", list(labels.cat.categories))
+    named = [tier for tier, en in zip(labels.cat.categories, english) if CHURN_WORDS.search(str(en))]
+    return named or [labels.cat.categories[-1]]
+
+
 def migration_rates(before: pd.Series, after: pd.Series) -> dict[str, float]:
     """Shares of the customers in both snapshots that ``stay``, move ``up`` (a better tier) or
-    ``down``, and that move ``into_last`` (into the last tier from another); ``new``: customers
-    in ``after`` only; ``customers``: in both. Tiers are matched by position (the schemes keep
-    their tier list between snapshots)."""
+    ``down``, and that move into a churned tier from another (``to_churned``, :func:`churn_tiers`);
+    ``new``: customers in ``after`` only; ``customers``: in both. Tiers are matched by position
+    (the schemes keep their tier list between snapshots)."""
     if list(before.cat.categories) != list(after.cat.categories):
         raise DataError(f"migration_rates: the tiers of {before.name!r} differ between the snapshots; "
                         "migration needs the same tier list")
     common = before.index.intersection(after.index)
     a = before.reindex(common).cat.codes.to_numpy()
     b = after.reindex(common).cat.codes.to_numpy()
-    last = len(before.cat.categories) - 1
+    gone = np.isin(np.arange(len(before.cat.categories)), [list(before.cat.categories).index(t) for t in churn_tiers(before)])
     n = max(len(common), 1)
     return {"stay": float(np.sum(a == b) / n), "up": float(np.sum(b < a) / n), "down": float(np.sum(b > a) / n),
-            "into_last": float(np.sum((b == last) & (a != last)) / n),
+            "to_churned": float(np.sum(gone[b] & ~gone[a]) / n),
             "new": float(len(after.index.difference(before.index))), "customers": float(len(common))}
 
 

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -20,10 +22,14 @@ from workbench.segment.base import Segmenter
 
 
 def refitted(segmenter: Segmenter) -> Segmenter:
-    """An unfitted copy for refits; a scheme's own bootstrap (clusters) is switched off."""
+    """An unfitted copy for refits: a fitted cluster scheme keeps its number of clusters (as
+    clusterboot refits with the same k) and its own bootstrap is switched off."""
     copy = clone(segmenter)
-    if "bootstrap" in copy.get_params():
+    params = copy.get_params()
+    if "bootstrap" in params:
         copy.set_params(bootstrap=0)
+    if "k" in params and getattr(segmenter, "k_", None) is not None:
+        copy.set_params(k=int(segmenter.k_))
     return copy
 
 
@@ -40,9 +46,11 @@ def bootstrap_scores(segmenter: Segmenter, summary: pd.DataFrame, labels: pd.Ser
         sample = data.iloc[rows].copy()
         sample.index = pd.Index(np.char.add(np.char.add(ids[rows], "#"), np.arange(len(rows)).astype(str)), name="customer_id")
         sample.attrs = dict(summary.attrs)
-        return refitted(segmenter).fit_assign(sample).cat.codes.to_numpy()
+        return refitted(segmenter).fit_assign(sample).cat.codes.to_numpy().astype(np.int64)
 
-    table, ari = bootstrap_stability(refit, codes, len(labels.cat.categories), rounds=rounds, random_state=random_state)
+    with warnings.catch_warnings():  # an empty tier has no Jaccard: NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        table, ari = bootstrap_stability(refit, codes, len(labels.cat.categories), rounds=rounds, random_state=random_state)
     table.index = pd.CategoricalIndex(labels.cat.categories, ordered=True, name="tier")
     present = table["jaccard"].notna()
     return ({"bootstrap_ari": float(np.mean(ari)), "bootstrap_ari_min": float(np.min(ari)),

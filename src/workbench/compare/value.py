@@ -24,7 +24,7 @@ from workbench.errors import DataError
 def _codes(labels: pd.Series, who: str) -> np.ndarray:
     if not isinstance(labels, pd.Series) or not isinstance(labels.dtype, pd.CategoricalDtype):
         raise DataError(f"{who}: labels must be a segmenter's assign() output (an ordered categorical Series)")
-    codes = labels.cat.codes.to_numpy()
+    codes = labels.cat.codes.to_numpy().astype(np.int64)
     if (codes < 0).any():
         raise DataError(f"{who}: {int((codes < 0).sum())} customers have no tier")
     return codes

@@ -169,7 +169,7 @@ def rebuild_index(reports: Path) -> Path:
         for notebook, run in latest.items():
             target = f"{run.run_id}/{REPORT}"
             write_text_atomic(reports / notebook / LATEST, _redirect_page(target, notebook))
-        write_text_atomic(reports / INDEX, _index_page(runs, latest))
+        write_text_atomic(reports / INDEX, _index_page(runs))
     return reports / INDEX
 
 
@@ -213,12 +213,37 @@ th{background:#f4f4f4}.succeeded{color:#1a7f37}.failed{color:#cf222e;font-weight
 """
 
 
-def _index_page(runs: list[RunRecord], latest: dict[str, RunRecord]) -> str:
+#: The headline report: listed first for every scenario on the index.
+HEADLINE = "90_compare_methods"
+
+
+def _index_order(notebook: str) -> tuple[bool, str]:
+    return notebook != HEADLINE, notebook
+
+
+def _latest_by_scenario(runs: list[RunRecord]) -> dict[tuple[str, str], dict[str, RunRecord]]:
+    """(title, params file) -> notebook -> its newest successful run; scenarios newest first."""
+    out: dict[tuple[str, str], dict[str, RunRecord]] = {}
+    for run in runs:  # newest first
+        if run.status != "succeeded":
+            continue
+        key = (str(run.manifest.get("title", "")), str(run.manifest.get("params_file") or ""))
+        out.setdefault(key, {}).setdefault(run.notebook, run)
+    return out
+
+
+def _index_page(runs: list[RunRecord]) -> str:
     esc = html.escape
-    latest_items = "".join(
-        f'<li><a href="{esc(nb)}/{LATEST}">{esc(nb)}</a> — {esc(run.manifest.get("title", ""))}</li>'
-        for nb, run in sorted(latest.items())
-    )
+    groups = []
+    for (title, params_file), notebooks in _latest_by_scenario(runs).items():
+        items = "".join(
+            f'<li><a href="{esc(nb)}/{esc(run.run_id)}/{REPORT}">{esc(nb)}</a>'
+            f'{" <b>(headline)</b>" if nb == HEADLINE else ""} <small>{esc(run.run_id)}</small></li>'
+            for nb, run in sorted(notebooks.items(), key=lambda item: _index_order(item[0]))
+        )
+        source = f" <small><code>{esc(params_file)}</code></small>" if params_file else ""
+        groups.append(f"<h3>{esc(title)}{source}</h3><ul>{items}</ul>")
+    latest_items = "".join(groups)
     rows = []
     for run in runs:
         m = run.manifest
@@ -238,7 +263,7 @@ def _index_page(runs: list[RunRecord], latest: dict[str, RunRecord]) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>workbench reports</title>'
         f"<style>{_STYLE}</style></head><body><h1>workbench reports</h1>"
-        f"<h2>Latest</h2><ul>{latest_items or '<li>no successful run yet</li>'}</ul>"
+        f"<h2>Latest</h2>{latest_items or '<ul><li>no successful run yet</li></ul>'}"
         "<h2>All runs (newest first)</h2><table><thead><tr><th>run</th><th>notebook</th><th>status</th>"
         "<th>title</th><th>params</th><th>data</th><th>duration</th><th>links</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></body></html>"
