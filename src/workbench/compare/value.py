@@ -76,8 +76,18 @@ def normalized_gini(labels: pd.Series, values: pd.Series) -> float:
     sorting customers by their actual holdout value, 0 = random, < 0 = upside down); NaN when the
     holdout value is not positive in total."""
     codes, v = _aligned(labels, values, "normalized_gini")
-    best = gain_gini(np.argsort(np.argsort(-v, kind="stable"), kind="stable"), v)
+    best = best_gini(v)
     return gain_gini(codes, v) / best if best and np.isfinite(best) else float("nan")
+
+
+def best_gini(values: np.ndarray) -> float:
+    """Gini of the perfect order: customers by their own value, highest first."""
+    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    total = v.sum()
+    if total <= 0:
+        return float("nan")
+    y = np.r_[0.0, np.cumsum(v)] / total
+    return float(2 * np.sum((y[1:] + y[:-1]) / 2) / len(v) - 1)
 
 
 def value_scores(labels: pd.Series, values: pd.Series) -> dict[str, float]:
