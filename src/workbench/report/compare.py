@@ -23,6 +23,7 @@ from workbench.compare import (
     bootstrap_scores,
     churn_scores,
     cost_scores,
+    crosstab,
     migration_rates,
     rank_methods,
     recommendation,
@@ -208,7 +209,10 @@ def show_value(cmp: Comparison) -> None:
     plt.show()
     best = cmp.best.get("value", cmp.best["overall"])
     say(text("compare_value_tiers", lang, name=best))
-    table(tier_value(cmp.labels[best], cmp.values).rename_axis(text("tier", lang)), language=lang)
+    tiers = tier_value(cmp.labels[best], cmp.values)
+    purchases = cmp.split["frequency_holdout"].reindex(cmp.labels[best].index).groupby(cmp.labels[best], observed=False).mean()
+    tiers.insert(3, "holdout_purchases_per_customer", purchases.to_numpy())
+    table(tiers.rename_axis(text("tier", lang)), language=lang)
     calibration = _value_calibration(cmp)
     if calibration is not None:
         say(text("compare_value_calibration", lang))
@@ -241,9 +245,14 @@ def _value_calibration(cmp: Comparison) -> pd.DataFrame | None:
         spend = sc.spend_model(split).conditional_expected_spend(split) if cmp.value_kind == "revenue" else 1.0
     except (ConvergenceError, NotApplicableError):
         return None
+    from workbench.segment.clv import CLVTiers
+
+    clv_schemes = [name for name, seg in cmp.segmenters.items() if isinstance(seg, CLVTiers)]
     for label, model in models.items():
         predicted = model.conditional_expected_purchases(length, split) * spend
         _, scores = value_calibration(predicted, cmp.values)
+        for name in clv_schemes:  # the error of the tier means, for each CLV tiering
+            scores[f"tier_error ({name})"] = value_calibration(predicted, cmp.values, cmp.labels[name])[1]["tier_error"]
         rows[label] = scores
     return pd.DataFrame(rows).T.rename_axis(text("model", cmp.language)) if rows else None
 
@@ -258,6 +267,10 @@ def show_churn(cmp: Comparison) -> None:
                                      "value": churn["inactive_share"]})
     plot_tier_metric(shares, text("inactive_share", lang), language=lang)
     plt.show()
+    best = cmp.best.get("churn", cmp.best["overall"])
+    horizon = cmp.sc.params.churn.horizon_days
+    say(text("compare_churn_tiers", lang, name=best, days=horizon))
+    table(tier_churn(cmp.labels[best], cmp.split, cmp.outcomes, horizon=horizon).rename_axis(text("tier", lang)), language=lang)
     if cmp.outcomes is None:
         say("<i>{note}</i>", note=text("compare_no_churn", lang))
 
@@ -282,6 +295,10 @@ def show_agreement(cmp: Comparison) -> pd.DataFrame:
     ari, _ = agreement_matrix(dict(cmp.labels))
     plot_agreement(ari, language=cmp.language)
     plt.show()
+    first, second = list(cmp.card.index[:2]) if len(cmp.card) > 1 else (None, None)
+    if first is not None:
+        say(text("compare_crosstab", cmp.language, a=first, b=second))
+        table(crosstab(cmp.labels[first], cmp.labels[second]), language=cmp.language)
     return ari
 
 
