@@ -359,6 +359,8 @@ TEXT: dict[str, dict[str, str]] = {
     "at_risk": {"en": "Active at the calibration end", "zh": "校准期末仍活跃"},
     "churn_share": {"en": "Churn shown within the horizon", "zh": "预测期内显现流失的比例"},
     "holdout_purchases_per_customer": {"en": "Holdout purchases per customer", "zh": "验证期人均购买次数"},
+    "compare_nmi": {"en": "Normalised mutual information between the methods (1 = one tiering tells the other exactly):",
+                    "zh": "方法之间的标准化互信息（1 表示由一种分级可完全推知另一种）："},
     "compare_note": {"en": "Note: {note}", "zh": "说明：{note}"},
     "compare_value_tiers": {"en": "Holdout value per tier of <b>{name}</b>, first on future value:",
                             "zh": "未来价值排名第一的方法 <b>{name}</b> 各层级的验证期价值："},

@@ -291,10 +291,13 @@ def show_stability(cmp: Comparison) -> None:
 
 
 def show_agreement(cmp: Comparison) -> pd.DataFrame:
-    """How far the methods agree (adjusted Rand index), as a heat map."""
-    ari, _ = agreement_matrix(dict(cmp.labels))
+    """How far the methods agree: the adjusted Rand index as a heat map, the normalised mutual
+    information as a table, and the crosstab of the two best methods."""
+    ari, nmi = agreement_matrix(dict(cmp.labels))
     plot_agreement(ari, language=cmp.language)
     plt.show()
+    say(text("compare_nmi", cmp.language))
+    table(nmi, language=cmp.language)
     first, second = list(cmp.card.index[:2]) if len(cmp.card) > 1 else (None, None)
     if first is not None:
         say(text("compare_crosstab", cmp.language, a=first, b=second))
