@@ -37,7 +37,7 @@ lab: $(VENV)/.installed ## open the notebooks in JupyterLab
 
 lock: $(VENV)/.installed-dev ## re-resolve requirements/*.lock from pyproject.toml, keeping pins that still fit (UPGRADE=1: newest)
 	$(COMPILE) -o requirements/runtime.lock
-	$(COMPILE) --extra dev -c requirements/runtime.lock -o requirements/dev.lock
+	$(COMPILE) --extra dev --extra spark -c requirements/runtime.lock -o requirements/dev.lock
 	@echo "locks refreshed: review 'git diff requirements/', then run make test"
 
 system-deps: ## install Chromium and a CJK font for the browser tests when missing (needs root + apt-get)

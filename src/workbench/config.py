@@ -27,6 +27,7 @@ from workbench.errors import ParamsError
 from workbench.models.params import CLVParams
 from workbench.churn.params import ChurnParams
 from workbench.compare.params import CompareParams
+from workbench.engine.params import EngineParams
 from workbench.units import TimeUnit
 from workbench.segment.schema import KeyedParamsError, TiersConfig, params_error
 
@@ -53,6 +54,7 @@ class Params(Strict):
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
     clv: CLVParams = Field(default_factory=CLVParams, description="CLV models, horizon and discounting")
     churn: ChurnParams = Field(default_factory=ChurnParams, description="churn definition, early warning and churn models")
+    engine: EngineParams = Field(default_factory=EngineParams, description="where the cleaning and the summaries run: duckdb or spark")
     compare: CompareParams = Field(default_factory=CompareParams, description="the method comparison: schemes, stability, migration, export")
     tiers: TiersConfig = Field(
         default_factory=TiersConfig.default,

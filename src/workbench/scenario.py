@@ -66,7 +66,7 @@ class Scenario:
     @cached_property
     def data(self) -> LoadedData:
         """Validated, cleaned transactions (and attributes) of ``params.data``."""
-        return load_data(self.params.data, self.params.observation_end)
+        return load_data(self.params.data, self.params.observation_end, self.params.engine)
 
     @cached_property
     def observation_end(self) -> dt.date:

@@ -91,10 +91,14 @@ def _order_conflicts(t: ibis.Table, log: CleaningLog) -> None:
     w = ibis.window(group_by="order_id")
     day = t.timestamp.truncate("D")
     purchase_day = ibis.ifelse(t.amount >= 0, day, ibis.null("timestamp")) if "amount" in t.columns else day
+    # "more than one distinct value" as min != max: distinct window counts are not SQL every
+    # engine runs (Spark refuses them), and this is cheaper
     marked = t.mutate(
-        _n_rows=t.count().over(w), _n_cust=t.customer_id.nunique().over(w), _n_days=purchase_day.nunique().over(w)
+        _n_rows=t.count().over(w),
+        _many_cust=(t.customer_id.min().over(w) != t.customer_id.max().over(w)).fill_null(False),
+        _many_days=(purchase_day.min().over(w) != purchase_day.max().over(w)).fill_null(False),
     )
-    conflict = (marked._n_cust > 1) | (marked._n_days > 1)
+    conflict = marked._many_cust | marked._many_days
     n, examples = _record_examples(marked, marked.order_id.notnull() & (marked._n_rows > 1) & ~conflict)
     log.add(
         "order_lines", "order_id", n, "kept",
@@ -145,8 +149,8 @@ def _returns(t: ibis.Table, log: CleaningLog, opts: CleaningOptions) -> ibis.Tab
             aggs[c] = hit[c].min()
         elif c in ("amount", "quantity"):
             aggs[c] = hit[c].sum().cast(schema[c])
-        else:
-            aggs[c] = hit[c].first(order_by=hit._row)
+        else:  # the first non-empty value in row order (arg_min runs on every engine; first(order_by) not on Spark)
+            aggs[c] = hit[c].argmin(ibis.ifelse(hit[c].isnull(), ibis.null("int64"), hit._row.cast("int64")))
     merged = hit.group_by(["customer_id", "_key"]).aggregate(**aggs).select(*t.columns)
     stats = run(merged.aggregate(groups=merged.count(), kept=(merged.amount > 0).sum(), rows=hit.count().as_scalar())).iloc[0]
     groups, kept_groups = int(stats["groups"]), int(stats["kept"] or 0)

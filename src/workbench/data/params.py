@@ -22,8 +22,8 @@ class DataParams(Strict):
 
     transactions: str = Field(
         "cdnow:master",
-        description="bundled data set ('cdnow:master', 'cdnow:sample', 'synthetic:b2b') or a file path "
-        "(CSV/Parquet/Excel), relative to the project folder",
+        description="bundled data set ('cdnow:master', 'cdnow:sample', 'synthetic:b2b'), a file path "
+        "(CSV/Parquet/Excel, relative to the project folder) or 'table:<name>', a table of the engine (Spark)",
     )
     customers: str | None = Field(None, description="optional customer attributes file")
     columns: dict[str, str] = Field(
@@ -43,6 +43,10 @@ class DataParams(Strict):
     def _known_dataset(cls, value: str) -> str:
         if ":" in value and not Path(value).drive:
             kind, _, name = value.partition(":")
+            if kind == "table":
+                if not name.strip():
+                    raise ValueError("table: needs a table name, e.g. table:sales.transactions")
+                return value
             if kind not in BUNDLED:
                 raise ValueError(f"unknown data set {value!r}; bundled ones: {', '.join(_bundled_names())}")
             if name not in BUNDLED[kind]:

@@ -19,7 +19,8 @@ import pandas as pd
 from workbench.data.params import DataParams
 from workbench.paths import project_root
 from workbench.data.datasets import cdnow_path
-from workbench.errors import DataError
+from workbench.engine.params import EngineParams
+from workbench.errors import DataError, ParamsError
 from workbench.files import regular_file
 
 
@@ -39,7 +40,7 @@ def input_files(data: DataParams) -> list[Path]:
     family, _, name = data.transactions.partition(":")
     if family == "cdnow" and name:
         files = [cdnow_path(name)]
-    elif family == "synthetic" and name:
+    elif family in ("synthetic", "table") and name:
         files = []
     else:
         files = [resolve_path(data.transactions)]
@@ -63,7 +64,7 @@ def fingerprint(data: DataParams) -> str:
     sampled = False
     for path in input_files(data):
         sampled |= _hash_file(path, digest)
-    if data.transactions.startswith("synthetic:"):
+    if data.transactions.startswith(("synthetic:", "table:")):
         settings = {"set": data.transactions, "n": data.n_customers, "seed": data.seed}
         digest.update(json.dumps(settings, sort_keys=True).encode())
     return ("sampled:" if sampled else "") + digest.hexdigest()
@@ -113,14 +114,33 @@ class LoadedData:
         return isinstance(self.transactions, ibis.Table)
 
 
-def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
-    """Load the scenario's data as named in ``params.data``, validated and cleaned (reported)."""
+def load_data(data: DataParams, observation_end: object = None, engine: EngineParams | None = None) -> LoadedData:
+    """Load the scenario's data as named in ``params.data``, validated and cleaned (reported).
+
+    With ``engine.backend`` spark, a Parquet file or a ``table:<name>`` is read and cleaned by
+    Spark (lazy: nothing reaches pandas); other sources are read and cleaned here and handed to
+    Spark as one Parquet file, so the summaries run there."""
     from workbench.data.load import load_transactions
 
     options = data.options.loader_kwargs()
     family, _, name = data.transactions.partition(":")
     customers = None
-    if family == "cdnow" and name:
+    spark = None
+    if engine is not None and engine.backend == "spark":
+        from workbench.engine.spark import spark_backend
+
+        spark = spark_backend(engine.master, engine.conf)
+    if family == "table":
+        if spark is None:
+            raise ParamsError(f"data.transactions: {data.transactions!r} names a table of the engine; set engine.backend: "
+                              "spark (or pass an ibis table of your warehouse to load_transactions)")
+        try:
+            source, columns = spark.table(name), data.columns or None
+        except Exception as exc:
+            raise DataError(f"data.transactions: Spark has no table {name!r} ({str(exc).splitlines()[0][:200]})") from None
+    elif spark is not None and family not in ("cdnow", "synthetic") and resolve_path(data.transactions).suffix.lower() in (".parquet", ".pq"):
+        source, columns = spark.read_parquet(str(resolve_path(data.transactions))), data.columns or None
+    elif family == "cdnow" and name:
         source, columns = cdnow_path(name), {**CDNOW_COLUMNS[name], **data.columns}
     elif family == "synthetic" and name:
         from workbench.data.synthetic import make_b2b_demo
@@ -138,4 +158,8 @@ def load_data(data: DataParams, observation_end: object = None) -> LoadedData:
     issues = loaded.log.drop(columns=["examples"], errors="ignore")
     last = None if loaded.last_date is None else pd.Timestamp(loaded.last_date).date()
     data_out = loaded.data if loaded.lazy else loaded.to_pandas()
+    if spark is not None and not loaded.lazy:
+        from workbench.engine.spark import SparkEngine
+
+        data_out = SparkEngine(spark).table_of_frame(data_out)
     return LoadedData(data_out, customers, issues, loaded.source, loaded.n_input_rows, last)

@@ -141,6 +141,8 @@ def as_table(data: pd.DataFrame | ibis.Table) -> ibis.Table:
 def engine_for(obj: Any = None) -> Engine:
     """The engine of an ibis table or backend (None: the default ibis backend)."""
     backend = obj
+    if getattr(obj, "name", None) == "pyspark" or (isinstance(obj, ibis.Table) and _backend_name(obj) == "pyspark"):
+        import workbench.engine.spark  # noqa: F401  (registers the Spark engine)
     if isinstance(obj, ibis.Table):
         try:
             backend = obj.get_backend()
@@ -151,10 +153,20 @@ def engine_for(obj: Any = None) -> Engine:
     return _ENGINES.get(getattr(backend, "name", ""), Engine)(backend)
 
 
+def _backend_name(table: ibis.Table) -> str:
+    try:
+        return table.get_backend().name
+    except Exception:  # an unbound memtable
+        return ""
+
+
 @contextmanager
 def private_engine(name: str = "duckdb") -> Iterator[Engine]:
     """A private connection of the engine ``name`` (DuckDB by default), closed afterwards."""
     import workbench.engine.duckdb  # noqa: F401  (registers the shipped engines)
+
+    if name == "pyspark":
+        import workbench.engine.spark  # noqa: F401
 
     with _ENGINES.get(name, Engine).private() as engine:
         yield engine
