@@ -188,11 +188,24 @@ def sniff_delimiter(text: str) -> str:
     return sep if n > 1 else ","
 
 
+def pq_rows(path: Path) -> int:
+    """The row count in a Parquet file's footer (0 when it cannot be read: the read says why)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:
+        return 0
+
+
 def _read_parquet(path: Path, name: str, *, lazy: bool) -> RawSource:
     try:
         if lazy:
+            from workbench.engine.duckdb import lazy_connection
+
+            con = lazy_connection(pq_rows(path))
             with quiet_engine():
-                table = ibis.read_parquet(path)
+                table = con.read_parquet(path)
             n = int(run(table.count()))
             if n == 0:
                 raise DataError(f"{name}: the Parquet file has no rows (columns {table.columns})")

@@ -4,7 +4,9 @@ under a memory cap, and DuckDB's own functions where ibis's generic SQL is wrong
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -50,6 +52,23 @@ def parse_bytes(text: str) -> int | None:
         return int(float(number) * _UNITS[unit.strip()])
     except (KeyError, ValueError):
         return None
+
+
+def lazy_connection(n_rows: int) -> Any:
+    """The DuckDB connection of a lazy source (it lives as long as its tables): memory capped
+    like a private connection's for ``n_rows`` input rows (DuckDB spills the rest, the cleaned
+    stages included, to a temporary folder of its own; not ``./.tmp``)."""
+    spill = tempfile.mkdtemp(prefix="workbench-duckdb-lazy-")
+    con = ibis.duckdb.connect(temp_directory=spill)
+    weakref.finalize(con, shutil.rmtree, spill, True)  # the folder goes with the connection
+    with contextlib.suppress(Exception):
+        con.raw_sql("SET enable_progress_bar = false")
+    threads = int(con.raw_sql("SELECT current_setting('threads')").fetchall()[0][0])
+    default = parse_bytes(con.raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    cap = max(CAP_FLOOR, CAP_FLOOR_PER_THREAD * threads, CAP_BYTES_PER_ROW * n_rows)
+    if default is not None and cap < default:
+        con.raw_sql(f"SET memory_limit = '{cap}B'")
+    return con
 
 
 class DuckDBEngine(Engine):
