@@ -53,6 +53,16 @@ def _linear(coefs: dict, param: str, X: np.ndarray) -> np.ndarray:
     return coef[0] + X @ coef[1:]
 
 
+#: Cells (customers x grid points) computed at once by the integrals over a time grid.
+BLOCK_CELLS = 2_000_000
+
+
+def row_blocks(n: int, steps: int) -> list[slice]:
+    """Slices of rows such that a block of rows x (steps + 2) grid points stays near BLOCK_CELLS."""
+    size = max(1, BLOCK_CELLS // (steps + 2))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
 class SurvivalModel(BaseEstimator):
     """Base of the churn models: data checks, the covariate design, predictions from
     ``_log_survival`` and the display. A subclass with ``kind`` and ``label`` is registered."""
@@ -141,10 +151,12 @@ class SurvivalModel(BaseEstimator):
         X = self._X(data, "remaining_lifetime")
         a, b = self._ages(data, age, known, "remaining_lifetime")
         u = np.linspace(0, limit, steps + 1)
-        grid = a[:, None] + u[None, :]
-        log_s = self._log_survival(X, np.column_stack([np.maximum(grid, b[:, None]), b]))
-        cond = np.exp(log_s[:, :-1] - log_s[:, -1:])
-        return pd.Series(np.trapezoid(cond, u, axis=1), index=data.index, name="remaining_lifetime")
+        out = np.empty(len(a))
+        for rows in row_blocks(len(a), steps):  # customers x grid points, a block at a time
+            grid = np.maximum(a[rows, None] + u[None, :], b[rows, None])
+            log_s = self._log_survival(X[rows], np.column_stack([grid, b[rows]]))
+            out[rows] = np.trapezoid(np.exp(log_s[:, :-1] - log_s[:, -1:]), u, axis=1)
+        return pd.Series(out, index=data.index, name="remaining_lifetime")
 
     def _ages(self, data: pd.DataFrame, age: str, known: str, who: str) -> tuple[np.ndarray, np.ndarray]:
         for column in (age, known):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from workbench.churn.models import SurvivalModel, survival_model
+from workbench.churn.models import SurvivalModel, row_blocks, survival_model
 from workbench.errors import ParamsError
 from workbench.segment.base import (
     HyperParams,
@@ -112,13 +112,15 @@ def early_warning(model: SurvivalModel, durations: pd.DataFrame, covariates: pd.
 def _discounted_active_days(model: SurvivalModel, rows: pd.DataFrame, limit: float, rate: float, steps: int = 120) -> np.ndarray:
     """Integral over u in [0, limit] of P(churn not shown by age + u | earliest_known) e^(-delta u)."""
     u = np.linspace(0, limit, steps + 1)
-    delta = np.log1p(rate) / (365.25 / 12)
+    discount = np.exp(-np.log1p(rate) / (365.25 / 12) * u)[None, :]
     X = model._X(rows, "survival_clv")
     a, b = rows["age"].to_numpy(), rows["earliest_known"].to_numpy()
-    grid = np.maximum(a[:, None] + u[None, :], b[:, None])
-    log_s = model._log_survival(X, np.column_stack([grid, b]))
-    cond = np.exp(log_s[:, :-1] - log_s[:, -1:]) * np.exp(-delta * u)[None, :]
-    return np.trapezoid(cond, u, axis=1)
+    out = np.empty(len(a))
+    for block in row_blocks(len(a), steps):
+        grid = np.maximum(a[block, None] + u[None, :], b[block, None])
+        log_s = model._log_survival(X[block], np.column_stack([grid, b[block]]))
+        out[block] = np.trapezoid(np.exp(log_s[:, :-1] - log_s[:, -1:]) * discount, u, axis=1)
+    return out
 
 
 class ChurnRiskParams(HyperParams):
