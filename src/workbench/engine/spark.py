@@ -30,6 +30,7 @@ from workbench.errors import WorkbenchError
 #: Session settings for a small machine; the user's ``conf`` wins.
 DEFAULT_CONF = {
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.session.timeZone": "UTC",
 }
