@@ -77,7 +77,7 @@ def test_per_tier_thresholds_define_churn_and_stay_honest_on_the_holdout(shop_fi
     per_customer = labels.astype(str).map(expected["threshold_days"])
     np.testing.assert_array_equal(an.durations["threshold_days"], per_customer.reindex(an.durations.index))
     # the holdout: calibration tiers and gaps, the same threshold per customer in both periods
-    calibration, full = report._evaluation_durations(an)
+    calibration, full = report.evaluation_durations(an)
     cal_labels = sc.segmenters()[1].fit_assign(sc.summary(split=True))
     cal_table = tier_thresholds(frame, cal_labels, observation_end=CAL, quantile=0.8)
     np.testing.assert_array_equal(calibration["threshold_days"],

@@ -57,17 +57,21 @@ def tier_value(labels: pd.Series, values: pd.Series) -> pd.DataFrame:
     return out
 
 
-def gain_gini(order_codes: np.ndarray, values: np.ndarray) -> float:
-    """Gini of the gain chart when customers are taken group by group (code 0 first), in random
-    order within a group: 2 x the area under the expected cumulative value share - 1."""
-    total = values.sum()
-    if total <= 0:
-        return float("nan")
+def gain_curve(order_codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative customer and value shares at the group boundaries, groups taken code 0 first
+    (straight in between: customers of one group are in random order)."""
     k = int(order_codes.max()) + 1
     n = np.bincount(order_codes, minlength=k).astype(float)
     v = np.bincount(order_codes, weights=values, minlength=k)
-    x = np.r_[0.0, np.cumsum(n)] / n.sum()
-    y = np.r_[0.0, np.cumsum(v)] / total
+    return np.r_[0.0, np.cumsum(n)] / n.sum(), np.r_[0.0, np.cumsum(v)] / values.sum()
+
+
+def gain_gini(order_codes: np.ndarray, values: np.ndarray) -> float:
+    """Gini of the gain chart when customers are taken group by group (code 0 first), in random
+    order within a group: 2 x the area under the expected cumulative value share - 1."""
+    if values.sum() <= 0:
+        return float("nan")
+    x, y = gain_curve(order_codes, values)
     return float(2 * np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2) - 1)
 
 

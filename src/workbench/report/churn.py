@@ -214,7 +214,7 @@ def show_evaluation(an: ChurnAnalysis):
         say("<i>{note}</i>", note=text("no_split_churn", lang))
         return None
     sc = an.sc
-    calibration, full = _evaluation_durations(an)
+    calibration, full = evaluation_durations(an)
     covariates, columns = summary_covariates(an.split, [c for c in an.covariate_columns if c in an.split.columns
                                                          and c not in ("log_frequency", "log_spend")], "churn.attributes")
     per_day = 1.0 / days_per_unit(sc.params.time_unit, "time_unit")
@@ -245,7 +245,7 @@ def show_evaluation(an: ChurnAnalysis):
     return evaluation
 
 
-def _evaluation_durations(an: ChurnAnalysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+def evaluation_durations(an: ChurnAnalysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The lifetimes seen at the calibration end and at the observation end under one
     definition. Per-tier thresholds come from the calibration tiers and gaps and hold in both
     periods (the pooled calibration quantile for customers first seen later), so the holdout

@@ -24,7 +24,7 @@ from workbench.compare import (
     churn_scores,
     cost_scores,
     crosstab,
-    migration_rates,
+    migration_table,
     rank_methods,
     recommendation,
     shape_scores,
@@ -37,6 +37,7 @@ from workbench.compare import (
     value_scores,
 )
 from workbench.compare.stability import refitted
+from workbench.compare.value import gain_curve
 from workbench.errors import ConvergenceError, DataError, NotApplicableError, ParamsError
 from workbench.i18n import text
 from workbench.playbook import playbook_table
@@ -140,11 +141,11 @@ def _churn_outcomes(sc, notes: list) -> pd.DataFrame | None:
     """The landmark churn outcomes of the churn report's definition (None, with a note, when
     churn cannot be defined on this split)."""
     from workbench.churn.evaluation import landmark_outcomes
-    from workbench.report.churn import _evaluation_durations, churn_setup
+    from workbench.report.churn import churn_setup, evaluation_durations
 
     try:
         analysis = churn_setup(sc)
-        return landmark_outcomes(*_evaluation_durations(analysis))
+        return landmark_outcomes(*evaluation_durations(analysis))
     except (DataError, ParamsError, NotApplicableError) as exc:
         notes.append(("churn", "churn", str(exc)))
         return None
@@ -220,18 +221,14 @@ def show_value(cmp: Comparison) -> None:
 
 
 def _gain_curve(tiers: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative customer and value shares at the tier boundaries, best tier first."""
-    codes = tiers.cat.codes.to_numpy()
-    v = values.reindex(tiers.index).to_numpy(dtype=float)
-    k = len(tiers.cat.categories)
-    n = np.bincount(codes, minlength=k)
-    total = np.bincount(codes, weights=v, minlength=k)
-    return np.r_[0, np.cumsum(n)] / n.sum(), np.r_[0, np.cumsum(total)] / max(v.sum(), 1e-12)
+    """The expected gain chart of a tier order, best tier first."""
+    return gain_curve(tiers.cat.codes.to_numpy().astype(np.int64), values.reindex(tiers.index).to_numpy(dtype=float))
 
 
 def _gain_curve_oracle(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    v = np.sort(values.to_numpy(dtype=float))[::-1]
-    return np.linspace(0, 1, len(v) + 1), np.r_[0, np.cumsum(v)] / max(v.sum(), 1e-12)
+    """The gain chart of the perfect order (each customer a group of their own, highest first)."""
+    v = values.to_numpy(dtype=float)
+    return gain_curve(np.argsort(np.argsort(-v, kind="stable"), kind="stable"), v)
 
 
 def _value_calibration(cmp: Comparison) -> pd.DataFrame | None:
@@ -330,8 +327,7 @@ def show_migration(cmp: Comparison) -> dict[str, pd.DataFrame]:
         if len({tuple(t.cat.categories) for _, t in snapshots}) > 1:
             say("<i>{note}</i>", note=text("compare_tiers_changed", lang, name=name))
             continue
-        rates = pd.DataFrame([{"from": a.isoformat(), "to": b.isoformat(), **migration_rates(ta, tb)}
-                              for (a, ta), (b, tb) in zip(snapshots, snapshots[1:])]).set_index(["from", "to"])
+        rates = migration_table([(d.isoformat(), t) for d, t in snapshots]).set_index(["from", "to"])
         rates = rates.astype({"new": int, "customers": int})
         last = transition_matrix(snapshots[-2][1], snapshots[-1][1])
         plot_transitions(last, title=text("migration_title", lang, name=name, start=taken[-2].isoformat(), end=taken[-1].isoformat()),
