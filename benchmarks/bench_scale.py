@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -61,16 +62,37 @@ def write_log(path: Path, customers: int, seed: int = 5, chunk: int = 250_000) -
     return rows
 
 
+def write_head(source: Path, target: Path, rows: int) -> None:
+    """The first ``rows`` rows of a Parquet file into another, a batch at a time."""
+    writer, left = None, rows
+    for batch in pq.ParquetFile(source).iter_batches(batch_size=1_000_000):
+        batch = batch.slice(0, left)
+        writer = writer or pq.ParquetWriter(target, batch.schema)
+        writer.write_batch(batch)
+        left -= batch.num_rows
+        if left <= 0:
+            break
+    writer.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=5_000_000)
     parser.add_argument("--spark-rows", type=int, default=10_000_000)
     parser.add_argument("--skip-spark", action="store_true")
     args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    try:
+        run(folder, args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(folder: Path, args: argparse.Namespace) -> None:
+    """The four stages (see the module docstring) with their files in ``folder``."""
     from workbench.models import BetaGeo, GammaGamma
     from workbench.summary import rfm_summary
 
-    folder = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     log = folder / "transactions.parquet"
     start = time.perf_counter()
     rows = write_log(log, args.customers)
@@ -93,7 +115,7 @@ def main() -> None:
     if args.skip_spark:
         return
     part = folder / "part.parquet"
-    pq.write_table(pq.read_table(log).slice(0, args.spark_rows), part)
+    write_head(log, part, args.spark_rows)
     from workbench.engine.spark import spark_backend
 
     start = time.perf_counter()
