@@ -25,9 +25,9 @@ report: $(VENV)/.installed ## run every report notebook on each bundled scenario
 	@for params in $(PARAMS); do $(BIN)/workbench run --all --params $$params --reports $(REPORTS) --quiet || exit 1; done
 	@echo "open: $(abspath $(REPORTS))/index.html"
 
-test: $(VENV)/.installed-dev system-deps ## run the whole test suite: unit tests and notebooks on WORKERS processes, then end-to-end and browser tests
+test: $(VENV)/.installed-dev system-deps ## run the whole test suite: unit tests on WORKERS processes, then notebook, end-to-end and browser tests on WORKERS processes
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not browser and not notebook"
-	$(BIN)/python -m pytest -m "browser or notebook"
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "browser or notebook"
 
 test-fast: $(VENV)/.installed-dev ## run the tests that need no browser and no notebook execution
 	$(BIN)/python -m pytest -m "not browser and not notebook"

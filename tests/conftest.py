@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -18,6 +19,17 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one BLAS/OpenMP t
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+#: Test modules that share the ``cdnow_reports`` runs: kept on one worker (``--dist loadgroup``).
+REPORT_RUN_MODULES = {"test_e2e", "test_browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist group per test module, the modules that read ``cdnow_reports`` together, so that
+    ``--dist loadgroup`` runs each module-wide or session-wide fixture on one worker only."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else item.nodeid
+        item.add_marker(pytest.mark.xdist_group("cdnow_reports" if module in REPORT_RUN_MODULES else module))
 
 
 def make_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
@@ -60,27 +72,42 @@ def failing_notebook(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every shipped notebook run once through the CLI on CDNOW, in English and in Chinese, and on
-    the B2B demo: three ``workbench run --all`` processes side by side (each its own reports folder)."""
+def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every shipped notebook run once on full CDNOW in English (``workbench run --all``), on the
+    B2B demo, and in Chinese on the CDNOW 1/10 sample through the README's ``make report``: three
+    processes side by side, each with its own reports folder. ``out["make_report"]`` is the
+    ``make report`` output."""
     import subprocess
     import sys
 
+    import yaml
+
+    zh_params = tmp_path_factory.mktemp("params_zh") / "cdnow_sample_zh.yaml"
+    scenario = yaml.safe_load((ROOT / "params" / "cdnow_sample.yaml").read_text(encoding="utf-8"))
+    scenario.update(language="zh", title=ZH_TITLE)
+    zh_params.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
+    cli = [sys.executable, "-m", "workbench.cli", "run", "--all", "-q"]
     runs = {
-        "en": ["--set", "title=CDNOW customer tiers"],
-        "zh": ["--set", "language=zh", "--set", f"title={json.dumps('客户分级报告 <测试>', ensure_ascii=False)}"],
-        "b2b": ["-p", "demo_b2b"],
+        "en": lambda reports: [*cli, "--reports", str(reports), "--set", "title=CDNOW customer tiers"],
+        "b2b": lambda reports: [*cli, "--reports", str(reports), "-p", "demo_b2b"],
+        "zh": lambda reports: ["make", "report", f"REPORTS={reports}", f"PARAMS={zh_params}"],
     }
     out, procs = {}, {}
-    for name, options in runs.items():
+    for name, command in runs.items():
         reports = tmp_path_factory.mktemp(f"reports_{name}")
-        command = [sys.executable, "-m", "workbench.cli", "run", "--all", "-q", "--reports", str(reports), *options]
-        procs[name] = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        procs[name] = subprocess.Popen(command(reports), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True)
         out[name] = reports
     for name, proc in procs.items():
         output, _ = proc.communicate(timeout=1800)
         assert proc.returncode == 0, f"{name}: {output}"
+        if name == "zh":
+            out["make_report"] = output
     return out
+
+
+#: The Chinese run's title: Chinese text with characters HTML must escape.
+ZH_TITLE = "客户分级报告 <测试>"
 
 
 def chromium_path() -> str:
