@@ -23,12 +23,14 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one BLAS/OpenMP t
 REPORT_RUN_MODULES = {"test_e2e", "test_browser"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One xdist group per test module, the modules that read ``cdnow_reports`` together, so that
-    ``--dist loadgroup`` runs each module-wide or session-wide fixture on one worker only."""
+    """One xdist group per test file (a notebook file for nbval's cells), the modules that read
+    ``cdnow_reports`` together, so that ``--dist loadgroup`` runs each module-wide or session-wide
+    fixture on one worker only."""
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else item.nodeid
-        item.add_marker(pytest.mark.xdist_group("cdnow_reports" if module in REPORT_RUN_MODULES else module))
+        stem = item.path.stem
+        item.add_marker(pytest.mark.xdist_group("cdnow_reports" if stem in REPORT_RUN_MODULES else stem))
 
 
 def make_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
