@@ -117,3 +117,16 @@ def test_a_table_source_without_spark_is_a_clear_error(tmp_path):
         sc.data
     with pytest.raises(Exception, match="table: needs a table name"):
         Params.model_validate({"data": {"transactions": "table:"}})
+
+
+def test_spark_scratch_folders_go_when_the_process_ends(tmp_path):
+    """The warehouse and the frames handed to Spark live in temporary folders removed at exit."""
+    import subprocess
+    import sys
+
+    code = ("import pathlib, sys; from workbench.engine.spark import scratch_folder; "
+            "f = pathlib.Path(scratch_folder('workbench-test-')); (f / 'x.parquet').write_text('x'); print(f)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    folder = done.stdout.strip()
+    assert folder and not __import__("os").path.exists(folder)

@@ -15,7 +15,9 @@ for users. Facts this module works around:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -26,6 +28,14 @@ import pandas as pd
 
 from workbench.engine.base import Engine
 from workbench.errors import WorkbenchError
+
+def scratch_folder(prefix: str) -> str:
+    """A temporary folder removed when this process ends (Spark reads its files lazily, so they
+    must outlive the call that wrote them)."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
 
 #: Session settings for a small machine; the user's ``conf`` wins.
 DEFAULT_CONF = {
@@ -45,7 +55,7 @@ def spark_backend(master: str = "local[2]", conf: Mapping[str, str] | None = Non
     except ImportError:
         raise WorkbenchError("engine.backend spark needs PySpark: pip install 'workbench[spark]' (pyspark 4.0 with ibis 12)") from None
     builder = SparkSession.builder.master(master).appName(app_name)
-    settings = {**DEFAULT_CONF, "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="workbench-spark-"), **dict(conf or {})}
+    settings = {**DEFAULT_CONF, "spark.sql.warehouse.dir": scratch_folder("workbench-spark-"), **dict(conf or {})}
     for key, value in settings.items():
         builder = builder.config(key, str(value))
     try:
@@ -70,7 +80,7 @@ class SparkEngine(Engine):
 
     def table_of_frame(self, frame: pd.DataFrame) -> ibis.Table:
         """A pandas frame as a Spark table, through a Parquet file (microsecond timestamps)."""
-        folder = Path(tempfile.mkdtemp(prefix="workbench-frame-"))
+        folder = Path(scratch_folder("workbench-frame-"))
         path = folder / "frame.parquet"
         frame.to_parquet(path, index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
         return self.backend.read_parquet(str(path))
