@@ -4,6 +4,8 @@ synthetic log, on bad inputs that reach the summary, and through a scenario with
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,4 +131,4 @@ def test_spark_scratch_folders_go_when_the_process_ends(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     folder = done.stdout.strip()
-    assert folder and not __import__("os").path.exists(folder)
+    assert folder and not Path(folder).exists()
