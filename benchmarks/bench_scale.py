@@ -30,6 +30,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+#: Gamma-Gamma spend parameters (Fader, Hardie & Lee 2005 on CDNOW): the fit should find them again.
+GG_P, GG_Q, GG_GAMMA = 6.25, 3.74, 15.44
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -43,17 +47,18 @@ def write_log(path: Path, customers: int, seed: int = 5, chunk: int = 250_000) -
     for first in range(0, customers, chunk):
         ids = np.arange(first, min(first + chunk, customers))
         n = len(ids)
-        rate = rng.gamma(2.0, 0.015, n)
+        rate = rng.gamma(2.0, 0.0275, n)  # mean 0.055 a day: ~20 purchases a customer
         life = rng.exponential(1 / rng.gamma(2.0, 1 / 1000.0, n))
         start = rng.integers(0, 365, n)
         span = np.minimum(life, 730 - start)
         owner = np.repeat(np.arange(n), rng.poisson(rate * span))
+        nu = rng.gamma(GG_Q, 1 / GG_GAMMA, n)  # Gamma-Gamma spend: each customer's rate of the gamma values
         day = np.concatenate([start, start[owner] + np.floor(rng.uniform(0, 1, len(owner)) * span[owner])]).astype("int64")
         who = np.concatenate([ids, ids[owner]])
         table = pa.table({
             "customer_id": pa.array(np.char.add("C", np.char.zfill(who.astype(str), 8))),
             "timestamp": pa.array((np.datetime64("2023-01-01") + day.astype("timedelta64[D]")).astype("datetime64[us]")),
-            "amount": pa.array(np.round(rng.gamma(2.0, 20.0, len(who)), 2)),
+            "amount": pa.array(np.round(rng.gamma(GG_P, 1 / nu[np.concatenate([np.arange(n), owner])]), 2)),
         })
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
@@ -110,7 +115,8 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     fits_s = time.perf_counter() - start
     tuples = len(summary[["frequency", "recency", "T"]].drop_duplicates())
     print(f"fits      {fits_s:8.2f} s (aim < 30 s)  on {tuples:,} distinct (frequency, recency, T); "
-          f"BG/NBD {bgnbd.params_.round(4).to_dict()}, Gamma-Gamma {gamma.params_.round(4).to_dict()}")
+          f"BG/NBD {bgnbd.params_.round(4).to_dict()}, Gamma-Gamma {gamma.params_.round(4).to_dict()} "
+          f"(simulated with p {GG_P}, q {GG_Q}, v {GG_GAMMA})")
     print(f"peak RSS  {peak_rss_mib():,.0f} MiB (aim < 8,192)")
     if args.skip_spark:
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betainc, betaln, digamma, gammaln, hyp2f1, log1p
+from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, log1p
 
 from workbench.models.transaction import _TransactionModel, _neg_binomial_logpmf
 
@@ -36,7 +36,7 @@ class BetaGeo(_TransactionModel):
 
     def _prepare(self, data):
         ux, xi = np.unique(data["x"], return_inverse=True)
-        return dict(data, ux=ux, xi=xi)
+        return dict(data, ux=ux, xi=xi, rep=data["x"] > 0)
 
     def _negll(self, theta, data, w):
         r, alpha, a, b = np.exp(theta)
@@ -51,19 +51,18 @@ class BetaGeo(_TransactionModel):
         with np.errstate(divide="ignore", invalid="ignore"):
             log_b_x = np.where(rep_x, np.log(b + ux - 1), 0.0)
             inv_b_x = np.where(rep_x, 1 / (b + ux - 1), 0.0)
-        # the mixture of "alive at T" and "dropped out after the last purchase", per row
-        rx = r + ux[xi]
+        # the mixture of "alive at T" and "dropped out after the last purchase", per row: with
+        # A3 = -(r + x) log(alpha + T) and A4 = log a - log(b + x - 1) - (r + x) log(alpha + tx),
+        # log(e^A3 + e^A4) = A3 + softplus(A4 - A3) and the dropout branch's share is expit(A4 - A3)
+        rx = r + data["x"]
         log_aT, log_atx = np.log(alpha + T), np.log(alpha + tx)
-        A3 = -rx * log_aT
-        A4 = np.where(rep_x[xi], np.log(a) - log_b_x[xi] - rx * log_atx, -np.inf)
-        mx = np.maximum(A3, A4)
-        w3, w4 = np.exp(A3 - mx), np.exp(A4 - mx)
-        total = w3 + w4
-        w3, w4 = w3 / total, w4 / total
-        ll = wx @ ll_x + r * np.log(alpha) * w.sum() + w @ (mx + np.log(total))
-        ww3, ww4 = w * w3, w * w4
-        d_r = wx @ dr_x + np.log(alpha) * w.sum() - ww3 @ log_aT - ww4 @ log_atx
-        d_alpha = r / alpha * w.sum() - (ww3 * rx) @ (1 / (alpha + T)) - (ww4 * rx) @ (1 / (alpha + tx))
+        gap = np.where(data["rep"], np.log(a) - log_b_x[xi] - rx * (log_atx - log_aT), -np.inf)
+        W = w.sum()
+        ll = wx @ ll_x + r * np.log(alpha) * W + w @ (np.logaddexp(0.0, gap) - rx * log_aT)
+        ww4 = w * expit(gap)
+        ww3 = w - ww4
+        d_r = wx @ dr_x + np.log(alpha) * W - ww3 @ log_aT - ww4 @ log_atx
+        d_alpha = r / alpha * W - (ww3 * rx) @ np.reciprocal(alpha + T) - (ww4 * rx) @ np.reciprocal(alpha + tx)
         d_a = wx @ da_x + ww4.sum() / a
         d_b = wx @ db_x - np.bincount(xi, weights=ww4, minlength=len(ux)) @ inv_b_x
         grad = np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
