@@ -10,7 +10,7 @@ REPORTS ?= reports
 WORKERS ?= auto
 LOCKS  := requirements/runtime.lock requirements/dev.lock
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
-KERNEL := $(BIN)/python -m ipykernel install --prefix $(VENV) --name workbench --display-name "Python 3 (workbench)" >/dev/null
+KERNEL := $(BIN)/python -m workbench.kernel $(VENV)
 # One version per package for every Python >= 3.11 where one exists; hashes for every wheel.
 COMPILE := $(BIN)/uv pip compile --quiet $(if $(UPGRADE),--upgrade) --universal --fork-strategy fewest --python-version 3.11 \
            --generate-hashes --custom-compile-command "make lock" pyproject.toml requirements/build.in

@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 import tests.example_method  # noqa: F401  (a method defined outside the package: see test_registry_proof)
+from tests.xdist_groups import REPORT_RUN_MODULES, pytest_collection_modifyitems  # noqa: F401  (the hook)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,23 +20,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers: one BLAS/OpenMP t
 
     threadpool_limits(1)
 
-#: Test modules that share the ``cdnow_reports`` runs: kept on one worker (``--dist loadgroup``).
-REPORT_RUN_MODULES = {"test_e2e", "test_browser"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One xdist group per test file (a notebook file for nbval's cells), the modules that read
-    ``cdnow_reports`` together, so that ``--dist loadgroup`` runs each module-wide or session-wide
-    fixture on one worker only."""
-    for item in items:
-        stem = item.path.stem
-        item.add_marker(pytest.mark.xdist_group("cdnow_reports" if stem in REPORT_RUN_MODULES else stem))
-
-
 def make_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None = None) -> Path:
     """Write a notebook whose first cell is a ``parameters`` cell and the rest are ``sources``."""
-    cells = [nbformat.v4.new_code_cell('params_file = "default.yaml"', metadata={"tags": ["parameters"]})]
+    from workbench.notebook_parameters import parameters_cell
+
+    cells = [nbformat.v4.new_code_cell(parameters_cell(), metadata={"tags": ["parameters"]})]
     for i, source in enumerate(sources):
         cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": (tags or {}).get(i, [])}))
     nb = nbformat.v4.new_notebook(cells=cells)
@@ -45,7 +34,7 @@ def make_notebook(path: Path, *sources: str, tags: dict[int, list[str]] | None =
     return path
 
 
-PARAMS_CELL = "from workbench.config import notebook_params\nparams = notebook_params(globals())"
+PARAMS_CELL = "from workbench.notebook_parameters import notebook_params\nparams = notebook_params(globals())"
 
 
 @pytest.fixture
@@ -74,10 +63,11 @@ def failing_notebook(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every shipped notebook run once on full CDNOW in English (``workbench run --all``), on the
-    B2B demo, and in Chinese on the CDNOW 1/10 sample through the README's ``make report``: three
-    processes side by side, each with its own reports folder. ``out["make_report"]`` is the
-    ``make report`` output."""
+    """Every shipped notebook run once on full CDNOW in English as a scheduler runs it (plain
+    papermill with the notebooks' default parameters, as in JupyterLab, then ``workbench render``),
+    on the B2B demo (``workbench run --all``), and in Chinese on the CDNOW 1/10 sample through the
+    README's ``make report``: three processes side by side, each with its own reports folder.
+    ``out["make_report"]`` is the ``make report`` output, ``out["papermill"]`` papermill's."""
     import subprocess
     import sys
 
@@ -89,7 +79,7 @@ def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     zh_params.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
     cli = [sys.executable, "-m", "workbench.cli", "run", "--all", "-q"]
     runs = {
-        "en": lambda reports: [*cli, "--reports", str(reports), "--set", "title=CDNOW customer tiers"],
+        "en": lambda reports: [sys.executable, "-c", SCHEDULED, str(reports)],
         "b2b": lambda reports: [*cli, "--reports", str(reports), "-p", "demo_b2b"],
         "zh": lambda reports: ["make", "report", f"REPORTS={reports}", f"PARAMS={zh_params}"],
     }
@@ -102,9 +92,29 @@ def cdnow_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for name, proc in procs.items():
         output, _ = proc.communicate(timeout=1800)
         assert proc.returncode == 0, f"{name}: {output}"
-        if name == "zh":
-            out["make_report"] = output
+        out[{"zh": "make_report", "en": "papermill", "b2b": "run"}[name]] = output
     return out
+
+
+#: Each report notebook as cron would run it: plain papermill from notebooks/ with only the export
+#: folder given, then ``workbench render`` into the reports folder ``sys.argv[1]``.
+SCHEDULED = """
+import subprocess, sys
+from pathlib import Path
+from workbench.report.run import available_notebooks, pinned_kernel
+reports = Path(sys.argv[1])
+executed = reports.parent / (reports.name + "_executed")
+for name in available_notebooks():
+    out = executed / f"{name}.ipynb"
+    done = subprocess.run([sys.executable, "-m", "papermill", f"{name}.ipynb", str(out), "-k", pinned_kernel(),
+                           "-p", "output_dir", str(executed / name)], cwd="notebooks", capture_output=True, text=True)
+    print(f"papermill {name}: exit {done.returncode}")
+    print(done.stderr)
+    if done.returncode == 0:
+        done = subprocess.run([sys.executable, "-m", "workbench.cli", "render", str(out), "--reports", str(reports)])
+    if done.returncode:
+        sys.exit(f"{name} failed")
+"""
 
 
 #: The Chinese run's title: Chinese text with characters HTML must escape.

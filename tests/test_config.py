@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from workbench.config import load_params, notebook_params, parse_override, parse_params
+from workbench.config import load_params, parse_override, parse_params
 from workbench.errors import ParamsError
 
 
@@ -72,14 +72,6 @@ def test_params_hash_changes_with_any_value():
     a, b = load_params("default.yaml"), load_params("default.yaml", {"language": "zh"})
     assert a.digest() == load_params("default.yaml").digest()
     assert a.digest() != b.digest()
-
-
-def test_notebook_params_lays_injected_keys_over_the_file():
-    injected = notebook_params({"params_file": "demo_b2b.yaml", "title": "Monthly", "time_unit": "D"})
-    assert injected.title == "Monthly" and injected.time_unit == "D"
-    assert injected.data.transactions == "synthetic:b2b" and injected.language == "zh"  # rest from the file
-    from_file = notebook_params({"params_file": "default.yaml", "pd": object()})
-    assert from_file == load_params("default.yaml")
 
 
 @pytest.mark.parametrize(

@@ -37,8 +37,8 @@ print("MAXRSS", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
 
 def write_log(path) -> pd.DataFrame:
     """About 10M purchases of 200k customers from the Pareto/NBD process (gamma purchase rates,
-    exponential lifetimes with gamma dropout rates), first purchases over the first year of a
-    two-year window, written in chunks of customers; returns one chunk."""
+    exponential lifetimes with gamma dropout rates) with Gamma-Gamma spend, first purchases over the
+    first year of a two-year window, written in chunks of customers; returns one chunk."""
     rng = np.random.default_rng(23)
     writer, per_chunk = None, CUSTOMERS // CHUNKS
     for k in range(CHUNKS):
@@ -49,11 +49,12 @@ def write_log(path) -> pd.DataFrame:
         span = np.minimum(life, 730 - start)
         repeats = rng.poisson(rate * span)
         owner = np.repeat(np.arange(per_chunk), repeats)
+        nu = rng.gamma(3.74, 1 / 15.44, per_chunk)  # Gamma-Gamma spend (CDNOW's p 6.25, q 3.74, gamma 15.44)
         day = np.concatenate([start, start[owner] + np.floor(rng.uniform(0, 1, len(owner)) * span[owner])]).astype(int)
         who = np.concatenate([ids, ids[owner]])
         chunk = pd.DataFrame({"customer_id": np.char.add("C", np.char.zfill(who.astype(str), 7)),
                               "timestamp": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D"),
-                              "amount": np.round(rng.gamma(2.0, 20.0, len(who)), 2)})
+                              "amount": np.round(rng.gamma(6.25, 1 / nu[np.concatenate([np.arange(per_chunk), owner])]), 2)})
         table = pa.Table.from_pandas(chunk, preserve_index=False)
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPORT_RUN_MODULES, ROOT
+from tests.conftest import ROOT
+from tests.xdist_groups import REPORT_RUN_MODULES
 
 TEST_FILE = '''
 import os
@@ -23,7 +24,7 @@ def _record(name):
 
 
 def test_the_report_run_modules_share_one_worker(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n")
+    (tmp_path / "conftest.py").write_text("from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401\n")
     names = [*sorted(REPORT_RUN_MODULES), "test_other_a", "test_other_b"]
     for name in names:
         tests = "\n".join(f"def test_{i}():\n    _record('{i}')\n" for i in range(4))

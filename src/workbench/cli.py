@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -49,16 +50,20 @@ def run(
     params: ParamsOption = "default.yaml",
     set_: SetOption = None,
     reports: ReportsOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="do not stream notebook output")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress: only the final table")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="also stream the notebooks' output")] = False,
 ) -> None:
     """Execute notebooks with papermill and write versioned HTML reports.
 
-    Each run lands in reports/<notebook>/<run-id>/ and is listed in reports/index.html. Exits 1
-    when any notebook fails (its report is still written and marked failed), 2 on bad arguments.
+    Each run lands in reports/<notebook>/<run-id>/ and is listed in reports/index.html. Shows a live
+    progress line on a terminal, one line per notebook otherwise, then a table of the runs. Exits 1
+    when any notebook fails (its report is still written and marked failed), 2 on bad params or paths.
     """
+    from workbench.report.progress import runs_table, start_progress
     from workbench.report.run import available_notebooks, resolve_notebook, run_notebook
 
-    _setup_logging(quiet)
+    _setup_logging(verbose)
+    out = console()
     try:
         overrides = dict(parse_override(item) for item in set_ or [])
         resolved = load_params(params, overrides)
@@ -69,17 +74,70 @@ def run(
         else:
             raise WorkbenchError("name at least one notebook, or use --all")
         paths = [resolve_notebook(name) for name in names]  # every name checked before anything runs
-        results = [run_notebook(path, params, overrides, reports=reports) for path in paths]
+        progress = None if quiet else start_progress(out, len(paths), live=False if verbose else None)
+        results = []
+        try:
+            for path in paths:
+                if progress:
+                    progress.notebook_started(path.stem, cell_total(path))
+                result = run_notebook(path, params, overrides, reports=reports,
+                                      on_cell=progress.cell_started if progress else None)
+                results.append(result)
+                if progress:
+                    progress.notebook_finished(result)
+        finally:
+            if progress:
+                progress.close()
     except WorkbenchError as exc:
         err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    for result in results:
-        style = "green" if result.ok else "red"
-        console().print(f"[{style}]{result.describe()}[/{style}]", highlight=False)
-    index = (reports or reports_dir()) / "index.html"
-    console().print(f"index: {index}", highlight=False)
+    out.print(runs_table(results))
+    for failed in [r for r in results if not r.ok]:
+        out.print(f"[red]{failed.describe()}[/red]", highlight=False, soft_wrap=True)
+    out.print(f"index: {(reports or reports_dir()) / 'index.html'}", highlight=False, soft_wrap=True)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+def cell_total(path: Path) -> int:
+    """Cells papermill will run: the notebook's own plus the one it injects."""
+    import nbformat
+
+    return len(nbformat.read(path, as_version=4).cells) + 1
+
+
+@app.command()
+def render(
+    executed: Annotated[Path, typer.Argument(help="a notebook executed by papermill or another scheduler")],
+    reports: ReportsOption = None,
+) -> None:
+    """Make a notebook executed elsewhere (papermill, Airflow) into a versioned run: report.html,
+    manifest.json, its exports, an index entry. Exits 1 when the notebook had failed, 2 on bad paths."""
+    from workbench.report.scheduled import render_executed
+
+    try:
+        result = render_executed(executed, reports)
+    except WorkbenchError as exc:
+        err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    style = "green" if result.ok else "red"
+    console().print(f"[{style}]{result.describe()}[/{style}]", highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+#: The fields of a run record for schedulers (``list --json``, ``status --json``).
+RECORD_FIELDS = ("run_id", "notebook", "status", "title", "started", "ended", "duration_seconds", "params_file",
+                 "params_hash", "data_fingerprint", "observation_end", "cells", "exports", "error")
+
+
+def run_record(run: Any) -> dict[str, Any]:
+    """One run as a scheduler reads it: the manifest's key fields, the status as the index shows
+    it (``interrupted`` for a dead runner) and the paths of the folder and report."""
+    record = {key: run.manifest.get(key) for key in RECORD_FIELDS}
+    record.update(run_id=run.run_id, notebook=run.notebook, status=run.status, folder=str(run.path),
+                  report=str(run.path / "report.html"))
+    return record
 
 
 @app.command("list")
@@ -87,13 +145,17 @@ def list_runs(
     reports: ReportsOption = None,
     notebook: Annotated[Optional[str], typer.Option(help="only runs of this notebook")] = None,
     limit: Annotated[int, typer.Option(help="show at most this many runs")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON array of run records, newest first")] = False,
 ) -> None:
     """List report runs, newest first."""
     from workbench.report.registry import list_runs as registry_runs
 
-    runs = [r for r in registry_runs(reports or reports_dir()) if notebook in (None, r.notebook)]
+    runs = [r for r in registry_runs(reports or reports_dir()) if notebook in (None, r.notebook)][:limit]
+    if as_json:
+        typer.echo(json.dumps([run_record(r) for r in runs], indent=2, ensure_ascii=False, default=str))
+        return
     table = Table("run id", "notebook", "status", "title", "params", "data", "duration", title="report runs")
-    for run in runs[:limit]:
+    for run in runs:
         m = run.manifest
         duration = m.get("duration_seconds")
         style = {"succeeded": "green", "failed": "red"}.get(run.status, "yellow")
@@ -105,6 +167,38 @@ def list_runs(
     console().print(table)
     if not runs:
         console().print("no runs yet: try `workbench run --all`")
+
+
+#: ``workbench status`` exit codes by run status.
+STATUS_EXIT = {"succeeded": 0, "failed": 1, "interrupted": 1, "running": 3}
+
+
+@app.command()
+def status(
+    run_id: Annotated[str, typer.Argument(help="a run id, or NOTEBOOK/RUN_ID; 'latest' or NOTEBOOK/latest")],
+    reports: ReportsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the run record as JSON")] = False,
+) -> None:
+    """One run's record. Exits 0 when it succeeded, 1 when it failed or was interrupted, 3 while it
+    is still running, 2 when there is no such run."""
+    from workbench.report.registry import list_runs as registry_runs
+
+    notebook, _, wanted = run_id.rpartition("/")
+    runs = [r for r in registry_runs(reports or reports_dir()) if notebook in ("", r.notebook)]
+    found = runs[:1] if wanted == "latest" else [r for r in runs if r.run_id == wanted]
+    if not found:
+        err().print(f"[red]error:[/red] no run {run_id!r} in {reports or reports_dir()}", highlight=False,
+                    soft_wrap=True)
+        raise typer.Exit(2)
+    record = run_record(found[0])
+    if as_json:
+        typer.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str))
+    else:
+        table = Table("field", "value", title=f"run {record['run_id']}")
+        for key, value in record.items():
+            table.add_row(key, "" if value is None else str(value))
+        console().print(table)
+    raise typer.Exit(STATUS_EXIT.get(record["status"], 1))
 
 
 @app.command()
@@ -155,10 +249,10 @@ def datasets() -> None:
             console().print(f"{family}:{name}")
 
 
-def _setup_logging(quiet: bool) -> None:
-    """Notebook output streams to the terminal unless --quiet; run.log in each run keeps it all."""
+def _setup_logging(verbose: bool) -> None:
+    """Notebook output streams to the terminal with --verbose; run.log in each run keeps it all."""
     console_handler = logging.StreamHandler()
-    console_handler.setLevel(logging.WARNING if quiet else logging.INFO)
+    console_handler.setLevel(logging.INFO if verbose else logging.WARNING)
     console_handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "workbench_console", False)]:

@@ -36,21 +36,21 @@ class Params(Strict):
 
     title: str = Field("Customer tiers", description="report title shown to stakeholders")
     language: Literal["en", "zh"] = Field("en", description="language of labels in reports and figures")
-    data: DataParams = Field(default_factory=DataParams)
+    data: DataParams = Field(default_factory=DataParams, description="transactions (and attributes): source, columns, cleaning")
     observation_end: dt.date | None = Field(
-        None, description="last day observed (inclusive); null = the last transaction date, reported"
+        None, description="last day observed (inclusive); null means the last transaction date, reported"
     )
     calibration_end: dt.date | None = Field(
-        None, description="last day of the calibration period (inclusive); null = no holdout split"
+        None, description="last day of the calibration period (inclusive); null means no holdout split"
     )
-    time_unit: TimeUnit = Field("W", description="D = days, W = days / 7 (the BTYD convention)")
+    time_unit: TimeUnit = Field("W", description="D for days, W for weeks of 7 days (the BTYD convention)")
     merge_same_day: bool = Field(True, description="merge purchases of one customer on one day")
     show_customer_ids: bool = Field(False, description="show raw customer ids in reports (else keyed pseudonyms)")
     export_customer_ids: bool = Field(
         False, description="raw customer ids in CRM export files (else the same keyed pseudonyms)"
     )
     timeout_seconds: int = Field(1800, gt=0, description="time limit for running one notebook, in seconds")
-    notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty = all")
+    notebooks: list[str] = Field(default_factory=list, description="notebooks run by --all; empty means all")
     top_share: float = Field(0.2, gt=0, lt=1, description="top share of customers for concentration figures")
     clv: CLVParams = Field(default_factory=CLVParams, description="CLV models, horizon and discounting")
     churn: ChurnParams = Field(default_factory=ChurnParams, description="churn definition, early warning and churn models")
@@ -230,12 +230,3 @@ def set_dotted(mapping: dict[str, Any], key: str, value: Any) -> None:
         node = child
     node[parts[-1]] = value
 
-
-def notebook_params(namespace: Mapping[str, Any]) -> Params:
-    """The params of a notebook run, from its global namespace: the YAML named by the notebook's
-    ``params_file`` parameter, with any scenario keys injected by papermill (``-p title ...`` or
-    ``-f params/x.yaml``) replacing that file's top-level keys. The runner injects every key."""
-    source = namespace.get("params_file") or "default.yaml"
-    mapping = read_yaml(resolve_params_path(source))
-    mapping.update({key: namespace[key] for key in PARAMS_FIELDS if key in namespace})
-    return parse_params(mapping, str(source))

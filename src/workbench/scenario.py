@@ -16,11 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.config import Params, notebook_params, reports_dir
+from workbench.config import Params, reports_dir
+from workbench.notebook_parameters import notebook_params
 from workbench.data.sources import LoadedData, load_data
 from workbench.errors import ParamsError, WorkbenchError
 from workbench.privacy import hide_ids, id_key
 from workbench.report.display import customer_table
+from workbench.report.metrics import RUN_EXPORTS, RUN_PARAMS, record
 
 
 class Scenario:
@@ -30,6 +32,7 @@ class Scenario:
         self.params = params
         self.notebook = notebook
         self._output_dir = Path(output_dir) if output_dir else None
+        self._exports: list[str] = []
         self._summaries: dict[object, pd.DataFrame] = {}  # False, True (split) or a snapshot date
         #: (id(summary), model kind) -> (summary, fitted model or None, error or None)
         self._fits: dict[tuple[int, str], tuple[pd.DataFrame, Any, Exception | None]] = {}
@@ -45,6 +48,7 @@ class Scenario:
         use_report_style()
         params = notebook_params(namespace)
         hide_ids(not params.show_customer_ids)
+        record(RUN_PARAMS, params.model_dump(mode="json"))  # for `workbench render` after plain papermill
         return cls(params, namespace.get("output_dir") or None, notebook)
 
     def __repr__(self) -> str:
@@ -200,4 +204,6 @@ class Scenario:
         """Where an export file goes: the run folder under the runner, else ``reports/scratch/<notebook>/``."""
         folder = self._output_dir or reports_dir() / "scratch" / self.notebook
         folder.mkdir(parents=True, exist_ok=True)
+        self._exports.append(str((folder / name).resolve()))
+        record(RUN_EXPORTS, self._exports)  # `workbench render` copies them into the run folder
         return folder / name

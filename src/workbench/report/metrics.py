@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 METRIC_MIME = "application/vnd.workbench.metric+json"
+#: Facts of the run rather than metrics (``run.`` names): the resolved params and the export files.
+RUN_PARAMS, RUN_EXPORTS = "run.params", "run.exports"
 
 #: Metrics recorded in this process (outside a kernel, e.g. in tests), newest value per name.
 recorded: dict[str, Any] = {}
@@ -54,7 +56,7 @@ def to_json(value: Any) -> Any:
 
 
 def collect_metrics(notebook: Any) -> dict[str, Any]:
-    """Metrics recorded in an executed notebook (later values of a name win)."""
+    """Metrics recorded in an executed notebook (later values of a name win), run facts included."""
     metrics: dict[str, Any] = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -62,3 +64,9 @@ def collect_metrics(notebook: Any) -> dict[str, Any]:
             if payload:
                 metrics[payload["name"]] = payload["value"]
     return metrics
+
+
+def split_run_facts(metrics: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(metrics, run facts)``: the ``run.`` names apart from the rest."""
+    facts = {k: v for k, v in metrics.items() if k.startswith("run.")}
+    return {k: v for k, v in metrics.items() if k not in facts}, facts

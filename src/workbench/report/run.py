@@ -12,10 +12,11 @@ import datetime as dt
 import importlib.metadata as md
 import logging
 import platform
+import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from nbclient.exceptions import CellTimeoutError
 
 from workbench.config import Params, load_params, notebooks_dir, project_root, reports_dir, resolve_params_path
 from workbench.errors import ReportError, WorkbenchError
-from workbench.report.metrics import collect_metrics
+from workbench.kernel import KERNEL_NAME  # the kernel `make` installs; else this Python's own
+from workbench.report.metrics import collect_metrics, split_run_facts
 from workbench.report.registry import (
     MANIFEST, REPORT, RUN_LOCK, create_run_dir, holding_run, rebuild_index, write_json_atomic, write_text_atomic,
 )
@@ -36,19 +38,11 @@ from workbench.report.render import failure_page, render_html
 log = logging.getLogger("workbench.report")
 
 
-class _UnknownParameterFilter(logging.Filter):
-    """The runner injects every scenario key; notebooks declare only ``params_file``."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Passed unknown parameter" not in record.getMessage()
-
-
-logging.getLogger("papermill").addFilter(_UnknownParameterFilter())
 logging.getLogger("traitlets").setLevel(logging.ERROR)
 
-#: The kernel `make` installs into .venv; when it is missing the runner uses this Python's own.
-KERNEL_NAME = "workbench"
 LOG = "run.log"
+#: papermill's log line as a cell starts (``log_output=True``).
+CELL_START = re.compile(r"Executing Cell (\d+)")
 KEY_PACKAGES = (
     "workbench", "pandas", "numpy", "scipy", "ibis-framework", "duckdb", "pyarrow", "lifelines",
     "scikit-learn", "matplotlib", "papermill", "nbconvert", "pydantic",
@@ -104,13 +98,14 @@ def run_notebook(
     *,
     reports: Path | None = None,
     kernel_name: str | None = None,
+    on_cell: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Execute one notebook with a scenario and register the run (see the module docstring).
 
     ``params.timeout_seconds`` limits the whole run, from the input fingerprint to the last cell.
     A reports folder that cannot be written, or a disk that fills up, is a :class:`ReportError`
     with a one-line reason; no partial report or export is left behind, and the run is recorded
-    as failed when its manifest can still be written.
+    as failed when its manifest can still be written. ``on_cell(j)`` is called as cell ``j`` starts.
     """
     started = time.monotonic()
     path = resolve_notebook(notebook)
@@ -125,34 +120,49 @@ def run_notebook(
         raise ReportError(f"cannot create a run folder in {reports}: {_reason(exc)}") from None
     try:
         with holding_run(run_dir):
-            manifest = _run(path, run_dir, run_id, resolved, params_file, overrides, kernel_name, started, deadline)
+            manifest = _run(path, run_dir, run_id, resolved, params_file, overrides, kernel_name, started, deadline,
+                            on_cell)
     except OSError as exc:
         raise ReportError(f"{path.stem}: the run in {run_dir} could not be recorded: {_reason(exc)}") from None
+    return index_run(reports, path.stem, run_id, run_dir, manifest)
+
+
+def index_run(reports: Path, notebook: str, run_id: str, run_dir: Path, manifest: dict[str, Any]) -> RunResult:
+    """List a recorded run in ``reports/index.html``; the run as a :class:`RunResult`."""
     try:
         rebuild_index(reports)
     except OSError as exc:
-        raise ReportError(f"{path.stem}: the run finished ({manifest['status']}) but {reports / 'index.html'} "
+        raise ReportError(f"{notebook}: the run finished ({manifest['status']}) but {reports / 'index.html'} "
                           f"could not be written: {_reason(exc)}") from None
-    result = RunResult(path.stem, run_id, run_dir, manifest["status"], manifest)
+    result = RunResult(notebook, run_id, run_dir, manifest["status"], manifest)
     log.debug(result.describe())
     return result
 
 
 def _run(path: Path, run_dir: Path, run_id: str, resolved: Params, params_file: str | None,
-         overrides: Mapping[str, Any] | None, kernel_name: str | None, started: float, deadline: float) -> dict:
+         overrides: Mapping[str, Any] | None, kernel_name: str | None, started: float, deadline: float,
+         on_cell: Callable[[int], None] | None) -> dict:
     """Execute and record one run inside its folder; returns the final manifest."""
-    manifest = _start_manifest(path.stem, run_id, resolved, params_file, overrides)
+    manifest = start_manifest(path.stem, run_id, resolved, params_file, overrides)
     write_json_atomic(run_dir / MANIFEST, manifest)
     output = run_dir / path.name
-    with _run_log(run_dir / LOG):
+    with _run_log(run_dir / LOG, on_cell):
         error = _execute(path, output, resolved, params_file, kernel_name or pinned_kernel(), deadline)
     manifest["ended"] = _now()
     manifest["duration_seconds"] = round(time.monotonic() - started, 3)
+    return record_run(manifest, run_dir, output, path, resolved, error)
+
+
+def record_run(manifest: dict[str, Any], run_dir: Path, output: Path, source: Path, resolved: Params,
+               error: dict | None) -> dict[str, Any]:
+    """Finish a run folder after execution: status, metrics, exports and ``report.html`` from the
+    executed notebook ``output`` (``source`` when it was never written); returns the manifest."""
     manifest["status"] = "failed" if error else "succeeded"
     manifest["error"] = error
     try:
-        executed = _read_executed(output, path)
-        manifest["metrics"] = collect_metrics(executed)
+        executed = _read_executed(output, source)
+        manifest["cells"] = cell_counts(executed)
+        manifest["metrics"], _ = split_run_facts(collect_metrics(executed))
         # the observation end as used: the param, or the last transaction day it resolved to
         manifest["observation_end"] = manifest["metrics"].get("observation_end")
         standard = {MANIFEST, REPORT, LOG, output.name, RUN_LOCK}
@@ -257,22 +267,45 @@ def _execute(
     return None
 
 
+class _CellWatcher(logging.Handler):
+    """Calls ``on_cell(j)`` when papermill logs that cell ``j`` starts."""
+
+    def __init__(self, on_cell: Callable[[int], None]):
+        super().__init__()
+        self.on_cell = on_cell
+
+    def emit(self, record: logging.LogRecord) -> None:
+        started = CELL_START.match(record.getMessage())
+        if started:
+            self.on_cell(int(started.group(1)))
+
+
 @contextmanager
-def _run_log(path: Path) -> Iterator[None]:
+def _run_log(path: Path, on_cell: Callable[[int], None] | None = None) -> Iterator[None]:
     """Write this thread's papermill log (cell outputs included) to the run folder."""
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handlers: list[logging.Handler] = [logging.FileHandler(path, encoding="utf-8")]
+    handlers[0].setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    if on_cell is not None:
+        handlers.append(_CellWatcher(on_cell))
     thread = threading.get_ident()
-    handler.addFilter(lambda record: record.thread == thread)
     logger = logging.getLogger("papermill")
-    logger.addHandler(handler)
+    for handler in handlers:
+        handler.addFilter(lambda record: record.thread == thread)
+        logger.addHandler(handler)
     if logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        handler.close()
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+
+
+def cell_counts(executed: nbformat.NotebookNode) -> dict[str, int]:
+    """How many cells the notebook has and how many papermill completed."""
+    done = sum(cell.get("metadata", {}).get("papermill", {}).get("status") == "completed" for cell in executed.cells)
+    return {"total": len(executed.cells), "completed": done}
 
 
 def _read_executed(output: Path, source: Path) -> nbformat.NotebookNode:
@@ -280,7 +313,7 @@ def _read_executed(output: Path, source: Path) -> nbformat.NotebookNode:
     return nbformat.read(target, as_version=4)
 
 
-def _start_manifest(
+def start_manifest(
     notebook: str, run_id: str, params: Params, params_file: str | None, overrides: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     from workbench.data.sources import fingerprint
@@ -353,4 +386,5 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-__all__ = ["RunResult", "available_notebooks", "resolve_notebook", "run_notebook", "run_many"]
+__all__ = ["RunResult", "available_notebooks", "index_run", "record_run", "resolve_notebook", "run_notebook", "run_many",
+           "start_manifest"]
