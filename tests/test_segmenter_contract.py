@@ -120,7 +120,8 @@ def ridge_summary(n: int = 400, one_timer_share: float = 0.7, seed: int = 7) -> 
 def test_ridge_data_is_a_convergence_error_not_a_fit():
     """Data outside the model's process have no interior maximum: the fit says so."""
     data = ridge_summary()
-    with pytest.raises(ConvergenceError, match="did not converge|no interior maximum"):
+    # which diagnosis fires depends on where L-BFGS-B stops on the ridge (rounding-level differences)
+    with pytest.raises(ConvergenceError, match="did not converge|no interior maximum|is not a maximum"):
         BetaGeo().fit(data)
     with pytest.raises(ConvergenceError):
         model_predictions(data)

@@ -54,13 +54,13 @@ def _kind(annotation: Any) -> str:
 
 def parameters_cell() -> str:
     """The source of every report notebook's ``parameters`` cell."""
-    lines = ["from typing import Optional", ""]
-    lines += [f"{name}: {kind} = {default}  # {text}" for name, (default, kind, text) in NOTEBOOK_ONLY.items()]
+    lines = [f"{name}: {kind} = {default}  # {text}" for name, (default, kind, text) in NOTEBOOK_ONLY.items()]
     for name, field in Params.model_fields.items():
         text = field.description or ""
         if "=" in text or "\n" in text:  # papermill reads one '=' per line
             raise ValueError(f"Params.{name}: its description must be one line without '='")
-        lines.append(f"{name}: Optional[{_kind(field.annotation)}] = None  # {text}")
+        # a string annotation: papermill reads the type, the cell stays literal assignments (no import)
+        lines.append(f'{name}: "Optional[{_kind(field.annotation)}]" = None  # {text}')
     return "\n".join(lines)
 
 
