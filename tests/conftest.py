@@ -104,6 +104,7 @@ from pathlib import Path
 from workbench.report.run import available_notebooks, pinned_kernel
 reports = Path(sys.argv[1])
 executed = reports.parent / (reports.name + "_executed")
+executed.mkdir(parents=True, exist_ok=True)  # papermill writes the notebook, not its folder
 for name in available_notebooks():
     out = executed / f"{name}.ipynb"
     done = subprocess.run([sys.executable, "-m", "papermill", f"{name}.ipynb", str(out), "-k", pinned_kernel(),
