@@ -122,6 +122,9 @@ def test_a_log_gets_one_line_per_notebook_and_a_final_table(tiny_notebook, faili
     assert lines[1].startswith("[1/2] 01_tiny: succeeded in ") and lines[2].startswith("[2/2] 02_broken: FAILED")
     assert "Executing Cell" not in result.output  # papermill's per-cell log only with --verbose
     assert "runs" in result.output and "succeeded" in result.output and "failed" in result.output
+    tiny = next(ln for ln in lines if ln.startswith("│ 01_tiny"))
+    cells = cell_total(tiny_notebook)
+    assert f"{cells}/{cells}" in tiny and str(tmp_path) in tiny  # cells run; the report path in full
 
 
 def test_a_terminal_gets_a_live_line_with_notebook_cell_and_elapsed(tiny_notebook, tmp_path):

@@ -64,6 +64,8 @@ def run(
 
     _setup_logging(verbose)
     out = console()
+    if not out.is_terminal:  # a log: the table's run ids and paths in full, not cut at 80 columns
+        out.width = max(out.width, 200)
     try:
         overrides = dict(parse_override(item) for item in set_ or [])
         resolved = load_params(params, overrides)

@@ -77,6 +77,11 @@ def start_progress(console: Console, total: int, *, live: bool | None = None) ->
     return LiveProgress(console, total) if live else PlainProgress(console, total)
 
 
+def _cells(counts: dict | None) -> str:
+    """``completed/total`` cells of a run."""
+    return f"{counts['completed']}/{counts['total']}" if counts else ""
+
+
 def runs_table(results: Sequence[RunResult]) -> Table:
     """The final table: one row per run with its status, duration, cells and report."""
     table = Table("notebook", "status", "duration", "cells", "run id", "report", title="runs")
@@ -85,7 +90,7 @@ def runs_table(results: Sequence[RunResult]) -> Table:
         duration = result.manifest.get("duration_seconds")
         table.add_row(
             result.notebook, f"[{style}]{result.status}[/{style}]",
-            "" if duration is None else _clock(duration), str(result.manifest.get("cells_run", "")),
+            "" if duration is None else _clock(duration), _cells(result.manifest.get("cells")),
             result.run_id, str(result.report),
         )
     return table
