@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -29,6 +29,12 @@ def console() -> Console:
 
 def err() -> Console:
     return Console(stderr=True)
+
+
+def fail(problem: object) -> NoReturn:
+    """One red line on standard error, then exit 2 (bad params or paths)."""
+    err().print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 ParamsOption = Annotated[
@@ -91,8 +97,7 @@ def run(
             if progress:
                 progress.close()
     except WorkbenchError as exc:
-        err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(exc)
     out.print(runs_table(results))
     for failed in [r for r in results if not r.ok]:
         out.print(f"[red]{failed.describe()}[/red]", highlight=False, soft_wrap=True)
@@ -120,8 +125,7 @@ def render(
     try:
         result = render_executed(executed, reports)
     except WorkbenchError as exc:
-        err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(exc)
     style = "green" if result.ok else "red"
     console().print(f"[{style}]{result.describe()}[/{style}]", highlight=False, soft_wrap=True)
     if not result.ok:
@@ -189,9 +193,7 @@ def status(
     runs = [r for r in registry_runs(reports or reports_dir()) if notebook in ("", r.notebook)]
     found = runs[:1] if wanted == "latest" else [r for r in runs if r.run_id == wanted]
     if not found:
-        err().print(f"[red]error:[/red] no run {run_id!r} in {reports or reports_dir()}", highlight=False,
-                    soft_wrap=True)
-        raise typer.Exit(2)
+        fail(f"no run {run_id!r} in {reports or reports_dir()}")
     record = run_record(found[0])
     if as_json:
         typer.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str))
@@ -221,8 +223,7 @@ def show_params(
     try:
         resolved = load_params(params, dict(parse_override(item) for item in set_ or []))
     except WorkbenchError as exc:
-        err().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(exc)
     table = Table("key", "value", "meaning", title=f"params ({resolved.digest()})")
     for name, field in Params.model_fields.items():
         value = repr(getattr(resolved, name))

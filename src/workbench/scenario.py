@@ -204,6 +204,8 @@ class Scenario:
         """Where an export file goes: the run folder under the runner, else ``reports/scratch/<notebook>/``."""
         folder = self._output_dir or reports_dir() / "scratch" / self.notebook
         folder.mkdir(parents=True, exist_ok=True)
-        self._exports.append(str((folder / name).resolve()))
+        path = str((folder / name).resolve())
+        if path not in self._exports:  # a cell run twice in JupyterLab asks for the same file
+            self._exports.append(path)
         record(RUN_EXPORTS, self._exports)  # `workbench render` copies them into the run folder
         return folder / name
