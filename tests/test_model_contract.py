@@ -13,9 +13,16 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from workbench.data.synthetic import CDNOW_PARAMS, simulate_bgnbd, simulate_gamma_gamma_spend, simulate_paretonbd
+from workbench.data.synthetic import (
+    CDNOW_PARAMS,
+    simulate_bgnbd,
+    simulate_cnbd,
+    simulate_gamma_gamma_spend,
+    simulate_paretonbd,
+)
 from workbench.errors import NotFittedError, ParamsError
 from workbench.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD
+from workbench.models.cnbd import _BetaGeoFamily
 from workbench.models.registry import transaction_models
 
 BGBB_FHS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
@@ -42,6 +49,13 @@ def _transaction_summary(simulate, params, seed):
     return simulate(3000, **params, T=T, seed=seed)[["frequency", "recency", "T"]]
 
 
+def _cnbd_summary(k, seed):
+    """(M)BG/NBD and (M)BG/CNBD-k models on Erlang-2 BG draws (CDNOW-like rates): each fits them."""
+    T = np.random.default_rng(seed).uniform(30, 78, 3000)
+    draws = simulate_cnbd(3000, k, 0.5, 3.0, 0.8, 2.5, T=T, seed=seed)
+    return draws[["frequency", "recency", "T", "sum_log_interpurchase"]]
+
+
 def _spend_summary():
     counts = np.random.default_rng(5).poisson(2.5, 3000) + 1
     _, customers = simulate_gamma_gamma_spend(counts, **CDNOW_PARAMS["gamma_gamma"], seed=6)
@@ -51,10 +65,11 @@ def _spend_summary():
 #: Each registered transaction model is fitted on data from the process of the shipped model it
 #: derives from (a new BG/NBD variant on BG/NBD draws); a new process adds its line here.
 PROCESSES = {
+    _BetaGeoFamily: lambda: _cnbd_summary(k=2, seed=4),
     BetaGeo: lambda: _transaction_summary(simulate_bgnbd, CDNOW_PARAMS["bgnbd"], 1),
     ParetoNBD: lambda: _transaction_summary(simulate_paretonbd, CDNOW_PARAMS["paretonbd"], 2),
 }
-PAPER_NAMES = {BetaGeo: ["r", "alpha", "a", "b"], ParetoNBD: ["r", "alpha", "s", "beta"]}
+PAPER_NAMES = {_BetaGeoFamily: ["r", "alpha", "a", "b"], BetaGeo: ["r", "alpha", "a", "b"], ParetoNBD: ["r", "alpha", "s", "beta"]}
 
 
 def _process_of(cls):

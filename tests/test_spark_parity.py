@@ -49,6 +49,7 @@ def cdnow_file(tmp_path_factory):
 def test_cdnow_summary_and_split_equal_duckdb(spark, cdnow_file):
     for split in (True, False):
         kwargs = SPLIT if split else {k: v for k, v in SPLIT.items() if k != "calibration_end"}
+        kwargs = {**kwargs, "regularity": split}  # the window of inter-purchase gaps, on the split
         ours = rfm_summary(spark.read_parquet(cdnow_file), **kwargs)
         reference = rfm_summary(cdnow_file, **kwargs)
         assert len(ours) == 23_570
@@ -66,7 +67,7 @@ def test_a_million_rows_equal_duckdb(spark, tmp_path):
     path = parquet(frame, tmp_path / "log.parquet")
     kwargs = {"observation_end": "2024-12-31", "calibration_end": "2024-06-30", "time_unit": "D"}
     assert_same(rfm_summary(spark.read_parquet(path), **kwargs), rfm_summary(path, **kwargs))
-    unmerged = {**kwargs, "merge_same_day": False}
+    unmerged = {**kwargs, "merge_same_day": False, "regularity": True}
     assert_same(rfm_summary(spark.read_parquet(path), **unmerged), rfm_summary(path, **unmerged))
 
 

@@ -138,6 +138,20 @@ def test_small_history_by_hand_in_days(small):
     }
 
 
+def test_regularity_by_hand(small):
+    """Sum of log inter-purchase times (BTYDplus' litt): A's merged days 1, 5, 15 give log 4 + log 10
+    days, or log(4/7) + log(10/7) weeks; one purchase gives 0; unmerged same-day rows have no log."""
+    days = rfm_summary(small, observation_end="2020-01-31", regularity=True)["sum_log_interpurchase"]
+    assert days.to_dict() == pytest.approx({"A": np.log(40), "B": 0.0, "C": np.log(11), "D": 0.0})
+    weeks = rfm_summary(small, observation_end="2020-01-31", time_unit="W", regularity=True)
+    assert weeks.loc["A", "sum_log_interpurchase"] == pytest.approx(np.log(4 / 7) + np.log(10 / 7))
+    split = rfm_summary(small, observation_end="2020-01-31", calibration_end="2020-01-10", regularity=True)
+    assert split.loc["A", "sum_log_interpurchase"] == pytest.approx(np.log(4))  # the holdout gap is not counted
+    rows = rfm_summary(small, observation_end="2020-01-31", merge_same_day=False, regularity=True)
+    assert np.isnan(rows.loc["A", "sum_log_interpurchase"]) and rows.loc["C", "sum_log_interpurchase"] == pytest.approx(np.log(11))
+    assert "sum_log_interpurchase" not in rfm_summary(small, observation_end="2020-01-31").columns
+
+
 def test_parquet_round_trip_keeps_metadata(small, tmp_path):
     s = rfm_summary(small, observation_end="2020-01-31", calibration_end="2020-01-10", time_unit="W")
     s.to_parquet(tmp_path / "summary.parquet")
@@ -322,6 +336,7 @@ def _brute_force(rows, end: dt.date, cal_end: dt.date | None):
             "monetary_value": float(np.mean([days[d] for d in cal[1:]])) if len(cal) > 1 else 0.0,
             "revenue": sum(days[d] for d in cal),
         }
+        record["sum_log_interpurchase"] = float(sum(np.log((b - a).days) for a, b in zip(cal, cal[1:])))
         if cal_end:
             record["frequency_holdout"] = len(hold)
             record["revenue_holdout"] = sum(days[d] for d in hold)
@@ -349,7 +364,7 @@ def test_matches_brute_force(rows, split):
         with pytest.raises(DataError, match="no purchase on or before"):
             rfm_summary(tx, observation_end=end, calibration_end=cal_end)
         return
-    s = rfm_summary(tx, observation_end=end, calibration_end=cal_end)
+    s = rfm_summary(tx, observation_end=end, calibration_end=cal_end, regularity=True)
     assert list(s.index) == list(expected)
     for cid, record in expected.items():
         for column, value in record.items():
@@ -506,6 +521,7 @@ def test_pandas_dtype_variants(small, convert):
         ({"calibration_end": "soon"}, "calibration_end must be a date"),
         ({"columns": {"client": "customer_id"}}, r"columns: unknown contract name\(s\) \['client'\]"),
         ({"merge_same_day": "yes"}, "merge_same_day must be True or False"),
+        ({"regularity": 1}, "regularity must be True or False"),
         ({"columns": ["customer_id", "timestamp", "amount"]}, "columns must be a mapping .*got list"),
     ],
 )

@@ -86,6 +86,13 @@ class Scenario:
         record("observation_end", end.isoformat())
         return end
 
+    @property
+    def needs_regularity(self) -> bool:
+        """Whether a model of ``params.clv.models`` reads the inter-purchase regularity column."""
+        from workbench.models.registry import transaction_model
+
+        return any(transaction_model(kind, "clv.models").needs_regularity for kind in self.params.clv.models)
+
     def summary(self, split: bool = False) -> pd.DataFrame:
         """Per-customer summary up to ``observation_end``; with ``split=True`` the calibration
         summary (to ``calibration_end``) with holdout columns. Attributes are joined when given."""
@@ -100,6 +107,7 @@ class Scenario:
                 time_unit=self.params.time_unit,
                 calibration_end=self.params.calibration_end if split else None,
                 merge_same_day=self.params.merge_same_day,
+                regularity=self.needs_regularity,
             )
             if self.data.customers is not None:
                 from workbench.data.attributes import join_attributes
@@ -115,7 +123,7 @@ class Scenario:
             from workbench.summary import rfm_summary
 
             summary = rfm_summary(self.data.transactions, observation_end=end, time_unit=self.params.time_unit,
-                                  merge_same_day=self.params.merge_same_day)
+                                  merge_same_day=self.params.merge_same_day, regularity=self.needs_regularity)
             if self.data.customers is not None:
                 from workbench.data.attributes import join_attributes
 

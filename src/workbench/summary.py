@@ -56,6 +56,7 @@ def rfm_summary(
     time_unit: str = "D",
     calibration_end: Any = None,
     merge_same_day: bool = True,
+    regularity: bool = False,
     columns: Mapping[str, str] | None = None,
     con: Any = None,
 ) -> pd.DataFrame:
@@ -82,6 +83,13 @@ def rfm_summary(
         summed), as in the BTYD literature. With ``False`` every row is a transaction: ``frequency``
         is the number of rows minus one and the first transaction is the earliest row (ties broken
         by the smaller amount); ages (``recency``, ``T``) stay in whole days in both modes.
+    regularity
+        Add ``sum_log_interpurchase``: the sum over each customer's repeat transactions (of the
+        calibration period) of the log of the time since the previous transaction, in
+        ``time_unit`` (0 without repeat transactions; BTYDplus' ``litt``). The (M)BG/CNBD-k models
+        need it for the regularity of inter-purchase times. A customer with two transactions at
+        the same time (possible only with ``merge_same_day=False``) has NaN: a gap of zero has no
+        logarithm. Off by default: it costs one window over the transactions.
     columns
         Map from contract names to the source's names, e.g. ``{"customer_id": "cust",
         "timestamp": "date", "amount": "value"}``.
@@ -146,8 +154,9 @@ def rfm_summary(
             f"calibration_end ({cal_end}) must be before observation_end ({obs_end}); "
             "the holdout period is (calibration_end, observation_end]"
         )
-    if not isinstance(merge_same_day, (bool, np.bool_)):
-        raise ParamsError(f"merge_same_day must be True or False, got {merge_same_day!r}")
+    for name, flag in (("merge_same_day", merge_same_day), ("regularity", regularity)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParamsError(f"{name} must be True or False, got {flag!r}")
 
     with conformed_transactions(transactions, columns, con) as (engine, typed, n_rows, source_name):
         expr = _summary_expr(
@@ -155,6 +164,7 @@ def rfm_summary(
             obs_end=obs_end,
             cal_day=None if cal_end is None else (cal_end - _EPOCH).days,
             merge_same_day=merge_same_day,
+            regularity=regularity,
             arg_min=engine.arg_min,
         )
         result = engine.to_pyarrow(expr, n_rows)
@@ -235,7 +245,8 @@ def _engine(con: Any, inner: Any, *, own: bool) -> Iterator[Engine]:
 
 
 def _summary_expr(
-    table: ir.Table, *, obs_end: _dt.date, cal_day: int | None, merge_same_day: bool, arg_min=None
+    table: ir.Table, *, obs_end: _dt.date, cal_day: int | None, merge_same_day: bool, regularity: bool = False,
+    arg_min=None,
 ) -> ir.Table:
     """Per-customer aggregates in whole days since the epoch (derived columns come later)."""
     arg_min = arg_min or (lambda value, key: value.argmin(key))
@@ -246,11 +257,14 @@ def _summary_expr(
         rows = rows.mutate(amount=ibis.literal(0.0))
     if merge_same_day:
         tx = rows.group_by(["customer_id", "day"]).aggregate(amount=_money_sum(rows.amount))
-        first_amount = arg_min(tx.amount, tx.day)  # days are unique within a customer here
     else:
         order = [rows.timestamp, rows.amount]
         tx = rows.mutate(position=ibis.row_number().over(group_by=rows.customer_id, order_by=order))
-        first_amount = _money_sum(tx.amount, where=tx.position == 0)
+    if regularity:  # each transaction's gap in days to the customer's previous one (NULL for the first)
+        previous = tx.day.lag().over(group_by=tx.customer_id, order_by=tx.day if merge_same_day else tx.position)
+        tx = tx.mutate(gap=tx.day - previous)
+    # merged: days are unique within a customer; unmerged: the first row by (time, amount)
+    first_amount = arg_min(tx.amount, tx.day) if merge_same_day else _money_sum(tx.amount, where=tx.position == 0)
     cal = None if cal_day is None else tx.day <= cal_day
     aggregates = {
         "n_transactions": tx.count(where=cal),
@@ -259,6 +273,10 @@ def _summary_expr(
         "revenue": _money_sum(tx.amount, where=cal),
         "first_amount": first_amount,
     }
+    if regularity:
+        repeat = tx.gap.notnull() if cal is None else tx.gap.notnull() & cal
+        aggregates["log_gap_days"] = ibis.greatest(tx.gap, 1).cast("float64").ln().sum(where=repeat)
+        aggregates["zero_gaps"] = (tx.gap == 0).sum(where=repeat)
     if cal is not None:
         aggregates["frequency_holdout"] = tx.count(where=~cal)
         aggregates["revenue_holdout"] = _money_sum(tx.amount, where=~cal)
@@ -300,6 +318,10 @@ def _finish(columns: dict[str, pa.ChunkedArray], days_per_unit: int, obs_end: _d
         "last_purchase": _days_to_timestamps(last),
     }
     del first, last
+    if "log_gap_days" in columns:  # log(gap / days_per_unit) summed: subtract log(days_per_unit) per gap
+        log_days = np.nan_to_num(take("log_gap_days", np.float64), nan=0.0, copy=False)
+        regular = log_days - frequency * np.log(days_per_unit)
+        data["sum_log_interpurchase"] = np.where(take("zero_gaps", np.float64) > 0, np.nan, regular)  # NULL: no repeats
     if cal_end is not None:
         holdout_n = take("frequency_holdout", np.int64)
         holdout_revenue = np.nan_to_num(take("revenue_holdout", np.float64), nan=0.0, copy=False)

@@ -1,4 +1,4 @@
-"""Fitted models: CLV (BG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB) and, later, churn.
+"""Fitted models: CLV (BG/NBD, MBG/NBD, (M)BG/CNBD-k, Pareto/NBD, Gamma-Gamma, BG/BB) and, later, churn.
 
 Submodules keep their own names (``workbench.models.clv`` is the module of the CLV models);
 the per-customer value is :func:`~workbench.models.clv.predict_clv`. The names below load on
@@ -12,6 +12,9 @@ from workbench.lazy import lazy_exports
 
 _EXPORTS = {
     "BetaGeo": "workbench.models.clv",
+    "ModifiedBetaGeo": "workbench.models.clv",
+    "BetaGeoCNBD": "workbench.models.clv",
+    "ModifiedBetaGeoCNBD": "workbench.models.clv",
     "GammaGamma": "workbench.models.clv",
     "ParetoNBD": "workbench.models.clv",
     "predict_clv": "workbench.models.clv",

@@ -178,32 +178,20 @@ class MLEModel(BaseEstimator):
         self.max_iter = max_iter
 
     # --- fitting ---------------------------------------------------------------------------
-    def _optimise(self, data: dict, weights: np.ndarray) -> MLEModel:
-        """Maximise the weighted log-likelihood on the distinct rows ``data`` (weights = counts)."""
+    def _optimise(self, data: dict, weights: np.ndarray, start: np.ndarray | None = None) -> MLEModel:
+        """Maximise the weighted log-likelihood on the distinct rows ``data`` (weights = counts),
+        from ``start`` (log-parameters) when given, else from ``initial_params`` or the model's own
+        starting values."""
         self.Params.checked(self.get_params(), f"{type(self).__name__}.fit")
         n_obs = float(weights.sum())
         if n_obs <= 0:
             raise DataError(f"{type(self).__name__}.fit: no customers to fit (total weight is 0)")
-        x0 = self._start(data, weights)
+        x0 = self._start(data, weights) if start is None else np.asarray(start, float)
         data = self._prepare(data)
-
-        def mean_negll(theta):
-            value, grad = self._negll(theta, data, weights)
-            if not np.isfinite(value):
-                return 1e300, np.zeros_like(theta)
-            return value / n_obs, grad / n_obs
-
-        bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
+        mean_negll = self._objective(data, weights)
         # BLAS threads only cost time on these small problems (and thrash on a busy machine)
         with threadpool_limits(1, user_api="blas"):
-            res = optimize.minimize(
-                mean_negll,
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={"maxiter": self.max_iter, "ftol": 1e-15, "gtol": self.tol, "maxcor": 20},
-            )
+            res = self._minimise(mean_negll, x0)
             theta, hess = self._newton_polish(np.asarray(res.x, float), mean_negll)
             value, grad = mean_negll(theta)
         self._check_converged(theta, value, grad, hess, res, mean_negll, n_obs)
@@ -216,11 +204,36 @@ class MLEModel(BaseEstimator):
         self.variance_matrix_ = pd.DataFrame(np.outer(params, params) * cov, index=names, columns=names)
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=names, name="se")
         self.log_likelihood_ = -float(value) * n_obs
-        self.AIC_ = 2 * len(names) - 2 * self.log_likelihood_
+        n_params = len(names) + self._n_discrete_params()
+        self.AIC_ = 2 * n_params - 2 * self.log_likelihood_
+        self.BIC_ = np.log(n_obs) * n_params - 2 * self.log_likelihood_
         self.n_obs_ = n_obs
         self.n_distinct_ = int(len(weights))
         self.n_iter_ = int(res.nit)
         return self
+
+    def _objective(self, data: dict, weights: np.ndarray):
+        """The mean negative log-likelihood and its gradient on prepared rows, as the optimiser wants it."""
+        n_obs = float(weights.sum())
+
+        def mean_negll(theta):
+            value, grad = self._negll(theta, data, weights)
+            if not np.isfinite(value):
+                return 1e300, np.zeros_like(theta)
+            return value / n_obs, grad / n_obs
+
+        return mean_negll
+
+    def _minimise(self, fun, x0: np.ndarray):
+        """L-BFGS-B on log-parameters kept within +-LOG_BOUND."""
+        return optimize.minimize(
+            fun, x0, jac=True, method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(x0),
+            options={"maxiter": self.max_iter, "ftol": 1e-15, "gtol": self.tol, "maxcor": 20},
+        )
+
+    def _n_discrete_params(self) -> int:
+        """Parameters chosen by likelihood outside the optimiser (e.g. a searched Erlang k): they count in AIC and BIC."""
+        return 0
 
     def _start(self, data: dict, weights: np.ndarray) -> np.ndarray:
         if self.initial_params is None:
@@ -373,6 +386,7 @@ class MLEModel(BaseEstimator):
             ("distinct rows", f"{self.n_distinct_:,}"),
             ("log-likelihood", f"{self.log_likelihood_:,.2f}"),
             ("AIC", f"{self.AIC_:,.2f}"),
+            ("BIC", f"{self.BIC_:,.2f}"),
         ]
 
     def print_summary(self, decimals: int = 4) -> None:

@@ -92,6 +92,8 @@ class _TransactionModel(MLEModel):
 
     kind: str | None = None
     label: str | None = None
+    #: True for a model that reads the summary's ``sum_log_interpurchase`` (``rfm_summary(regularity=True)``)
+    needs_regularity: bool = False
 
     _fit_columns = ("frequency", "recency", "T")
 
@@ -112,10 +114,15 @@ class _TransactionModel(MLEModel):
                 f"{source}: no customer has a repeat purchase (frequency > 0), so the likelihood has no "
                 "maximum and the model is not identified; fit on data with repeat customers."
             )
-        self._optimise({"x": x[keep], "tx": tx[keep], "T": T_[keep]}, counts[keep])
+        self._fit_grouped({"x": x[keep], "tx": tx[keep], "T": T_[keep]}, counts[keep])
         self.max_frequency_ = int(x[keep].max())
         self.max_T_ = float(T_[keep].max())
         return self
+
+    def _fit_grouped(self, data: dict, weights: np.ndarray) -> None:
+        """Fit on the distinct (x, t_x, T) rows with their weights (a model with a discrete
+        parameter searches it here)."""
+        self._optimise(data, weights)
 
     def _read(self, summary, frequency, recency, T, source) -> Columns:
         data = read_columns(summary, self._fit_columns, {"frequency": frequency, "recency": recency, "T": T}, source)
@@ -149,7 +156,8 @@ class _TransactionModel(MLEModel):
         if summary is not None or columns:
             return self.conditional_expected_purchases(t, summary, **columns)
         t = _as_times(t)
-        out = self._expected_alive(self._params(), np.atleast_1d(t), 0.0, 0.0).reshape(t.shape)
+        params = self._params()
+        out = (self._p_alive_new(params) * self._expected_new(params, np.atleast_1d(t).reshape(-1))).reshape(t.shape)
         return float(out) if out.ndim == 0 else out
 
     def conditional_expected_purchases(self, t, summary=None, *, frequency=None, recency=None, T=None) -> pd.Series:
@@ -178,13 +186,15 @@ class _TransactionModel(MLEModel):
             k = np.asarray(k)
             if np.any(k < 0) or np.any(k != np.round(k)):
                 raise ParamsError(f"k must be whole numbers >= 0, got {k!r}")
-            out = np.clip(self._pmf(params, k.astype(float), t, *self._posterior(params, 0.0, 0.0)), 0, 1)
+            alive, zero = self._p_alive_new(params), np.zeros(k.shape)
+            pk = self._pmf_given_alive(params, k.astype(float), t, zero, zero, zero)
+            out = np.clip(alive * pk + (1 - alive) * (k == 0), 0, 1)
             return float(out) if out.ndim == 0 else out
         if np.ndim(k) or k < 0 or k != round(k):
             raise ParamsError(f"k must be a single whole number >= 0 with a summary, got {k!r}")
         data, (x, tx, T_), inv = self._grouped(summary, frequency, recency, T, "p_purchases")
         alive = np.exp(self._log_p_alive(params, x, tx, T_))
-        pk = self._pmf(params, np.full(x.shape, float(k)), t, *self._posterior(params, x, T_))
+        pk = self._pmf_given_alive(params, np.full(x.shape, float(k)), t, x, tx, T_)
         values = np.clip(alive * pk + (1 - alive) * (k == 0), 0, 1)
         return _series(values[inv], data, f"p_{int(k)}_purchases")
 
@@ -236,9 +246,30 @@ class _TransactionModel(MLEModel):
         params = self._params()
         (x, tx, T_), _, inv = group_rows([data["frequency"], data["recency"], data["T"]])
         alive = np.exp(self._log_p_alive(params, x, tx, T_))
-        (px, pT), _, pinv = group_rows([x, T_])
-        given_alive = np.column_stack(
-            [np.zeros(len(px))] + [self._expected_alive(params, np.full(px.shape, t), px, pT) for t in grid]
-        )
-        discounted = np.diff(given_alive, axis=1) @ np.asarray(factors, float)
-        return (alive * discounted[pinv])[inv]
+        given_alive = self._given_alive(params, np.asarray(grid, float), x, tx, T_)
+        discounted = np.diff(given_alive, axis=1, prepend=0.0) @ np.asarray(factors, float)
+        return (alive * discounted)[inv]
+
+    # --- what a model defines beyond its likelihood -------------------------------------------
+    def _p_alive_new(self, params) -> float:
+        """P(alive) of a new customer right after the first purchase (1 but for models that let
+        customers drop out at once, e.g. MBG/NBD)."""
+        return 1.0
+
+    def _expected_new(self, params, t: np.ndarray) -> np.ndarray:
+        """E[X(t)] of a new customer who is alive after the first purchase, for each t."""
+        return self._expected_alive(params, t, 0.0, 0.0)
+
+    def _given_alive(self, params, grid, x, tx, T) -> np.ndarray:
+        """E[X(T, T+t) | history, alive at T] for each t of ``grid``: a (rows, len(grid)) array.
+
+        The BG/NBD and Pareto/NBD posteriors depend on (x, T) only, so the expectation is computed
+        on the distinct (x, T) pairs with :meth:`_expected_alive`.
+        """
+        (px, pT), _, pinv = group_rows([x, T])
+        columns = [self._expected_alive(params, np.full(px.shape, t), px, pT) for t in grid]
+        return np.column_stack(columns)[pinv]
+
+    def _pmf_given_alive(self, params, k, t, x, tx, T) -> np.ndarray:
+        """P(X(T, T+t) = k | history, alive at T): the model's new-customer pmf at the posterior."""
+        return self._pmf(params, k, t, *self._posterior(params, x, T))

@@ -3,7 +3,7 @@
 Every generator is seeded (``seed``: an int, ``None`` or a :class:`numpy.random.Generator`) and
 vectorised over customers, so a million customers take a second or two. Two layers:
 
-* **Model draws in continuous time** -- :func:`simulate_bgnbd`, :func:`simulate_paretonbd` and
+* **Model draws in continuous time** -- :func:`simulate_bgnbd`, :func:`simulate_paretonbd`, :func:`simulate_cnbd` and
   :func:`simulate_gamma_gamma_spend` draw each customer's latent parameters from the population
   distribution, then the customer's behaviour, and return the truth next to the summary statistics
   (``frequency`` x, ``recency`` t_x, ``T``) in the model's own time unit. Fitting a model on these
@@ -34,6 +34,7 @@ from workbench.data.synthetic.b2b import B2B_DEMO, ZH_LABELS, make_b2b_demo
 from workbench.data.synthetic.clusters import make_planted_clusters
 from workbench.data.synthetic.draws import (
     simulate_bgnbd,
+    simulate_cnbd,
     simulate_gamma_gamma_spend,
     simulate_paretonbd,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "make_cdnow_like",
     "make_planted_clusters",
     "simulate_bgnbd",
+    "simulate_cnbd",
     "simulate_gamma_gamma_spend",
     "simulate_paretonbd",
     "simulate_transactions",

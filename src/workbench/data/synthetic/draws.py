@@ -131,6 +131,66 @@ def simulate_paretonbd(
     return _frame(_customer_ids(n), columns, {"model": "paretonbd"})
 
 
+def simulate_cnbd(
+    n_customers: int,
+    k: int,
+    r: float | np.ndarray,
+    alpha: float | np.ndarray,
+    a: float | np.ndarray,
+    b: float | np.ndarray,
+    *,
+    modified: bool = False,
+    T: float | np.ndarray | None = None,
+    holdout: float = 0.0,
+    seed: Seed = None,
+) -> pd.DataFrame:
+    """Customers drawn from the (M)BG/CNBD-k model (Platzer & Reutterer 2016), in continuous time.
+
+    ``lambda ~ Gamma(r, rate alpha)``, ``p ~ Beta(a, b)``; while alive, inter-purchase times are
+    Erlang-k with rate ``lambda`` (mean k / lambda); after each repeat purchase, and with
+    ``modified`` also right after the first purchase (time 0), the customer drops out with
+    probability ``p``. k = 1 is BG/NBD (or MBG/NBD). ``T`` as in :func:`simulate_bgnbd`; with a
+    ``holdout`` length the purchases in (T, T + holdout] are counted too.
+
+    Returns a frame indexed by ``customer_id`` with ``frequency``, ``recency``, ``T``,
+    ``sum_log_interpurchase`` (the sum of log gaps between the purchases in [0, T]), with a holdout
+    ``frequency_holdout`` and ``duration_holdout``, and the truth ``lambda``, ``p``, ``alive`` (at T).
+    """
+    n = _count("n_customers", n_customers)
+    k = _count("k", k)
+    pop = _unpack("cnbd", (r, alpha, a, b), ("r", "alpha", "a", "b"), n)
+    T = _observation_lengths(52.0 if T is None else T, n)
+    if not (np.isfinite(holdout) and holdout >= 0):
+        raise DataError(f"simulate_cnbd: holdout must be a length >= 0, got {holdout!r}")
+    rng = _rng(seed)
+    lam = rng.gamma(pop["r"], 1.0 / pop["alpha"], size=n)
+    p = rng.beta(pop["a"], pop["b"], size=n)
+    with np.errstate(divide="ignore"):  # purchases until dropout: geometric; M variants may stop at 0
+        lives = np.maximum(np.ceil(np.log(rng.random(n)) / np.log1p(-p)), 1.0) - float(modified)
+    end = T + holdout
+    x, t_x, log_gaps, later = (np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n, np.int64))
+    clock = np.zeros(n)
+    active = np.flatnonzero(lives >= 1)
+    while active.size:  # one purchase per round for every customer still buying before the end
+        gap = rng.standard_gamma(float(k), size=active.size) / lam[active]
+        clock[active] += gap
+        inside = clock[active] <= end[active]
+        active, gap = active[inside], gap[inside]
+        calibration = clock[active] <= T[active]
+        cal, hold = active[calibration], active[~calibration]
+        x[cal] += 1
+        t_x[cal] = clock[cal]
+        log_gaps[cal] += np.log(gap[calibration])
+        later[hold] += 1
+        active = active[x[active] + later[active] < lives[active]]
+    alive = lives > x  # survived the tests so far (and has a purchase left to make after T)
+    columns = {"frequency": x, "recency": t_x, "T": T, "sum_log_interpurchase": log_gaps}
+    if holdout > 0:
+        columns.update(frequency_holdout=later, duration_holdout=np.full(n, float(holdout)))
+    columns.update({"lambda": lam, "p": p, "alive": alive})
+    return _frame(_customer_ids(n), columns, {"model": "mbgcnbd" if modified else "bgcnbd", "k": k})
+
+
 def _spend_draws(
     counts: np.ndarray, p: np.ndarray, q: np.ndarray, v: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
