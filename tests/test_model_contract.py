@@ -23,6 +23,7 @@ from workbench.data.synthetic import (
 from workbench.errors import NotFittedError, ParamsError
 from workbench.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD
 from workbench.models.cnbd import _BetaGeoFamily
+from workbench.models.covariates import BetaGeoCovariates, ParetoNBDCovariates
 from workbench.models.registry import transaction_models
 
 BGBB_FHS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
@@ -56,6 +57,34 @@ def _cnbd_summary(k, seed):
     return draws[["frequency", "recency", "T", "sum_log_interpurchase"]]
 
 
+def _covariate_summary(plain_kind, seed):
+    """Draws of the model with covariates: a binary ``gender`` and a three-level ``channel`` shift
+    the CDNOW parameters as the covariate models assume (alpha, beta / a, b scaled by exp(gamma' z))."""
+    rng = np.random.default_rng(seed)
+    gender, channel = rng.integers(0, 2, 3000), rng.choice(["store", "web", "phone"], 3000, p=[0.5, 0.3, 0.2])
+    trans = np.exp(0.4 * gender + 0.5 * (channel == "web") - 0.3 * (channel == "phone"))
+    life = np.exp(-0.4 * gender + 0.3 * (channel == "web"))
+    params = dict(CDNOW_PARAMS[plain_kind])
+    params["alpha"] = params["alpha"] / trans
+    if plain_kind == "paretonbd":
+        params["beta"] = params["beta"] / life
+        simulate = simulate_paretonbd
+    else:
+        params["a"], params["b"] = params["a"] * life, params["b"] * life
+        simulate = simulate_bgnbd
+    T = rng.uniform(30, 78, 3000)
+    summary = simulate(3000, **params, T=T, seed=seed)[["frequency", "recency", "T"]]
+    return summary.assign(gender=gender, channel=channel)
+
+
+COVARIATES = ["gender", "channel"]
+
+
+def new(cls, **params):
+    """An unfitted model; one with covariates reads the fixtures' attribute columns."""
+    return cls(**({"covariates": COVARIATES} if getattr(cls, "takes_covariates", False) else {}), **params)
+
+
 def _spend_summary():
     counts = np.random.default_rng(5).poisson(2.5, 3000) + 1
     _, customers = simulate_gamma_gamma_spend(counts, **CDNOW_PARAMS["gamma_gamma"], seed=6)
@@ -65,11 +94,16 @@ def _spend_summary():
 #: Each registered transaction model is fitted on data from the process of the shipped model it
 #: derives from (a new BG/NBD variant on BG/NBD draws); a new process adds its line here.
 PROCESSES = {
+    ParetoNBDCovariates: lambda: _covariate_summary("paretonbd", 7),
+    BetaGeoCovariates: lambda: _covariate_summary("bgnbd", 8),
     _BetaGeoFamily: lambda: _cnbd_summary(k=2, seed=4),
     BetaGeo: lambda: _transaction_summary(simulate_bgnbd, CDNOW_PARAMS["bgnbd"], 1),
     ParetoNBD: lambda: _transaction_summary(simulate_paretonbd, CDNOW_PARAMS["paretonbd"], 2),
 }
-PAPER_NAMES = {_BetaGeoFamily: ["r", "alpha", "a", "b"], BetaGeo: ["r", "alpha", "a", "b"], ParetoNBD: ["r", "alpha", "s", "beta"]}
+_COEFFICIENTS = [f"{p}.{c}" for p in ("trans", "life") for c in ("gender", "channel=phone", "channel=web")]
+PAPER_NAMES = {ParetoNBDCovariates: ["r", "alpha", "s", "beta", *_COEFFICIENTS],
+               BetaGeoCovariates: ["r", "alpha", "a", "b", *_COEFFICIENTS],
+               _BetaGeoFamily: ["r", "alpha", "a", "b"], BetaGeo: ["r", "alpha", "a", "b"], ParetoNBD: ["r", "alpha", "s", "beta"]}
 
 
 def _process_of(cls):
@@ -92,7 +126,10 @@ EXTREME = {
 
 
 def extreme_rows(kind: str) -> pd.DataFrame:
-    return EXTREME.get(kind, EXTREME["bgnbd"])  # a registered variant: the CDNOW rows
+    rows = EXTREME.get(kind, EXTREME["bgnbd"])  # a registered variant: the CDNOW rows
+    if getattr(transaction_models().get(kind), "takes_covariates", False):
+        rows = rows.assign(gender=[1, 0], channel=["web", "phone"])
+    return rows
 
 
 def predictions(kind: str, model, rows: pd.DataFrame) -> list[np.ndarray]:
@@ -107,14 +144,15 @@ def predictions(kind: str, model, rows: pd.DataFrame) -> list[np.ndarray]:
 def case(request):
     cls, data, names = MODELS[request.param]
     summary = data()
-    return request.param, cls, summary, names, cls().fit(summary)
+    return request.param, cls, summary, names, new(cls).fit(summary)
 
 
 def test_fit_returns_self_with_the_papers_parameter_names(case):
     _, cls, summary, names, fitted = case
-    model = cls()
+    model = new(cls)
     assert model.fit(summary) is model
-    assert list(model.params_.index) == names and (model.params_ > 0).all()
+    positive = [n for n in names if "." not in n]  # covariate coefficients take any sign
+    assert list(model.params_.index) == names and (model.params_[positive] > 0).all()
     assert list(model.standard_errors_.index) == names and np.isfinite(model.standard_errors_).all()
     assert (model.standard_errors_ > 0).all()
     assert list(model.summary.index) == names
@@ -127,7 +165,7 @@ def test_log_likelihood_at_the_estimates_is_the_maximum(case):
     for name in names:
         for factor in (0.9, 1.1):
             moved = model.params_.copy()
-            moved[name] *= factor
+            moved[name] = moved[name] * factor if "." not in name else moved[name] + factor - 1
             assert model.log_likelihood(moved) < model.log_likelihood_
     with pytest.raises(ParamsError, match="params needs exactly"):
         model.log_likelihood({"r": 1.0})
@@ -135,7 +173,7 @@ def test_log_likelihood_at_the_estimates_is_the_maximum(case):
 
 def test_before_fit_everything_learned_is_a_not_fitted_error(case):
     kind, cls, summary, _, _ = case
-    model = cls()
+    model = new(cls)
     with pytest.raises(NotFittedError, match="fit"):
         predictions(kind, model, extreme_rows(kind))
     with pytest.raises(NotFittedError):
@@ -148,8 +186,8 @@ def test_clone_round_trip_and_init_sets_only_parameters(case):
     _, cls, _, _, fitted = case
     copy = clone(fitted)
     assert copy.get_params() == fitted.get_params() and not hasattr(copy, "params_")
-    fresh = cls(**cls().get_params())
-    assert set(vars(fresh)) == set(cls().get_params())  # __init__ stores its parameters and nothing else
+    fresh = cls(**new(cls).get_params())
+    assert set(vars(fresh)) == set(new(cls).get_params())  # __init__ stores its parameters and nothing else
     assert fresh.set_params(tol=1e-8).tol == 1e-8
 
 
@@ -161,7 +199,7 @@ def test_predictions_are_finite_on_extreme_customers(case):
 
 def test_repr_before_and_after_fit(case):
     _, cls, _, _, fitted = case
-    assert "not fitted" in repr(cls()) and "not fitted" in cls()._repr_html_()
+    assert "not fitted" in repr(new(cls)) and "not fitted" in new(cls)._repr_html_()
     assert repr(fitted).startswith(f"<workbench.{cls.__name__}") and "<table>" in fitted._repr_html_()
 
 
@@ -198,4 +236,4 @@ def test_hyper_parameters_are_declared_once_in_its_params_model(case):
 def test_a_bad_hyper_parameter_is_named_at_fit(case, bad, message):
     _, cls, summary, _, _ = case
     with pytest.raises(ParamsError, match=rf"{cls.__name__}\.fit: {message}"):
-        cls(**bad).fit(summary)
+        new(cls, **bad).fit(summary)

@@ -139,7 +139,8 @@ class Scenario:
         out = {}
         for kind in self.params.clv.models if kinds is None else kinds:
             cls = transaction_model(kind, "clv.models")
-            out[cls.label or cls.__name__] = self._fitted(summary, kind, lambda: cls().fit(summary))
+            options = self.params.clv.model_options(kind)
+            out[cls.label or cls.__name__] = self._fitted(summary, kind, lambda: cls(**options).fit(summary))
         return out
 
     def spend_model(self, summary: pd.DataFrame):

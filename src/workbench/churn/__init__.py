@@ -7,7 +7,7 @@ early-warning tiers.
 - :mod:`~workbench.churn.threshold`: the threshold with the fewest false and missed churns on a
   calibration / holdout split;
 - :mod:`~workbench.churn.kaplan_meier`: lifetimes per tier and log-rank tests;
-- :mod:`~workbench.churn.models` (with :mod:`~workbench.churn.design`): the registered churn models;
+- :mod:`~workbench.churn.models` (with :mod:`~workbench.data.design`): the registered churn models;
 - :mod:`~workbench.churn.metrics` and :mod:`~workbench.churn.evaluation`: censoring-aware scores
   of every predictor, BTYD included, on the holdout;
 - :mod:`~workbench.churn.risk`: early warning and the churn-risk tiers (kind ``churn_risk``).

@@ -2,7 +2,7 @@
 
 Every model fits on a durations frame (:func:`~workbench.churn.durations.churn_durations`): a
 duration column, the ``churned`` flag and covariate columns (customer attributes, RFM figures),
-coded by :class:`~workbench.churn.design.Design` (constant and collinear columns dropped with a
+coded by :class:`~workbench.data.design.Design` (constant and collinear columns dropped with a
 note). They share the estimator contract of the CLV models: ``__init__`` stores keyword
 hyper-parameters (declared once in ``Params``), ``fit`` returns ``self`` and learns
 ``params_``, ``standard_errors_``, ``log_likelihood_`` and ``notes_``; ``summary``,
@@ -34,7 +34,7 @@ from pydantic import Field
 from scipy import stats
 from sklearn.base import BaseEstimator
 
-from workbench.churn.design import Design
+from workbench.data.design import Design
 from workbench.churn.metrics import survival_data
 from workbench.errors import ConvergenceError, DataError, NotFittedError, ParamsError
 from workbench.hyperparams import HyperParams

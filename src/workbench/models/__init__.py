@@ -1,4 +1,4 @@
-"""Fitted models: CLV (BG/NBD, MBG/NBD, (M)BG/CNBD-k, Pareto/NBD, Gamma-Gamma, BG/BB) and, later, churn.
+"""Fitted models: CLV (BG/NBD, MBG/NBD, (M)BG/CNBD-k, Pareto/NBD, both with covariates, Gamma-Gamma, BG/BB) and, later, churn.
 
 Submodules keep their own names (``workbench.models.clv`` is the module of the CLV models);
 the per-customer value is :func:`~workbench.models.clv.predict_clv`. The names below load on
@@ -17,6 +17,8 @@ _EXPORTS = {
     "ModifiedBetaGeoCNBD": "workbench.models.clv",
     "GammaGamma": "workbench.models.clv",
     "ParetoNBD": "workbench.models.clv",
+    "ParetoNBDCovariates": "workbench.models.clv",
+    "BetaGeoCovariates": "workbench.models.clv",
     "predict_clv": "workbench.models.clv",
     "BetaGeoBetaBinom": "workbench.models.bgbb",
 }

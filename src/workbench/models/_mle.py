@@ -194,14 +194,15 @@ class MLEModel(BaseEstimator):
             res = self._minimise(mean_negll, x0)
             theta, hess = self._newton_polish(np.asarray(res.x, float), mean_negll)
             value, grad = mean_negll(theta)
+        self._fit_rows_ = (data, weights)  # the distinct rows: log_likelihood() at other parameters
         self._check_converged(theta, value, grad, hess, res, mean_negll, n_obs)
 
-        self._fit_rows_ = (data, weights)  # the distinct rows: log_likelihood() at other parameters
         cov = np.linalg.inv(hess) / n_obs
-        params = np.exp(theta)
+        params = self._natural(theta)
+        jacobian = np.where(self._log_scaled(), params, 1.0)  # delta method back to the natural scale
         names = list(self._param_names)
         self.params_ = pd.Series(params, index=names, name="coef")
-        self.variance_matrix_ = pd.DataFrame(np.outer(params, params) * cov, index=names, columns=names)
+        self.variance_matrix_ = pd.DataFrame(np.outer(jacobian, jacobian) * cov, index=names, columns=names)
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=names, name="se")
         self.log_likelihood_ = -float(value) * n_obs
         n_params = len(names) + self._n_discrete_params()
@@ -231,6 +232,24 @@ class MLEModel(BaseEstimator):
             options={"maxiter": self.max_iter, "ftol": 1e-15, "gtol": self.tol, "maxcor": 20},
         )
 
+    def _log_scaled(self) -> np.ndarray:
+        """Which parameters the optimiser sees as logarithms (all but, e.g., covariate coefficients)."""
+        return np.ones(len(self._param_names), dtype=bool)
+
+    def _natural(self, theta: np.ndarray) -> np.ndarray:
+        """Parameters on their own scale from the optimiser's vector."""
+        return np.where(self._log_scaled(), np.exp(theta), theta)
+
+    def _theta(self, values: np.ndarray) -> np.ndarray:
+        """The optimiser's vector from parameters on their own scale."""
+        values = np.asarray(values, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self._log_scaled(), np.log(values), values)
+
+    def _individual_values(self, theta: np.ndarray) -> np.ndarray:
+        """The model's parameters for each kind of customer, one row each (one row without covariates)."""
+        return self._natural(theta)[None, :]
+
     def _n_discrete_params(self) -> int:
         """Parameters chosen by likelihood outside the optimiser (e.g. a searched Erlang k): they count in AIC and BIC."""
         return 0
@@ -247,7 +266,7 @@ class MLEModel(BaseEstimator):
                 f"got {sorted(start)}"
             )
         values = np.array([start[n] for n in self._param_names], dtype=float)
-        return np.log(values)
+        return self._theta(values)
 
     def _newton_polish(self, theta: np.ndarray, fun, steps: int = 10):
         """Newton steps from the quasi-Newton optimum with one Hessian; returns (theta, Hessian).
@@ -303,8 +322,28 @@ class MLEModel(BaseEstimator):
             names = [n for n, b in zip(self._param_names, at_bound) if b]
             raise ConvergenceError(
                 f"{name}.fit did not converge: parameter(s) {names} ran to the edge "
-                f"(values {np.exp(theta[at_bound])}); the data do not identify the model. {hint}"
+                f"(values {self._natural(theta)[at_bound]}); the data do not identify the model. {hint}"
             )
+        # A mixing distribution whose shape and rate both grow without bound tends to a point mass
+        # (no heterogeneity); the likelihood then keeps rising, or stays flat, along that ridge and
+        # the optimiser stops anywhere on it, possibly reporting no convergence (so this is asked
+        # first). Probe each ridge 20- and 400-fold further out: far along the ridge the likelihood
+        # is flat to rounding, so one probe can land on noise. Both beyond 1e5 is that limit too, for
+        # any customer (the ridge may bend, e.g. with covariate coefficients moving along).
+        individual = self._individual_values(theta)
+        for i, j in self._ridge_pairs:
+            further = np.inf
+            for factor in (20.0, 400.0):
+                d = np.zeros(len(theta))
+                d[[i, j]] = np.log(factor)
+                further = min(further, fun(np.clip(theta + d, -LOG_BOUND, LOG_BOUND))[0])
+            if further * n_obs <= value * n_obs + 1e-4 or np.any(np.minimum(individual[:, i], individual[:, j]) > 1e5):
+                names = (self._param_names[i], self._param_names[j])
+                raise ConvergenceError(
+                    f"{name}.fit found no interior maximum: the likelihood does not fall when {names[0]} and "
+                    f"{names[1]} grow together (estimates {np.exp(theta[i]):.4g}, {np.exp(theta[j]):.4g}), so the "
+                    f"data do not identify the model (too little heterogeneity or too few repeat customers). {hint}"
+                )
         scale = np.sqrt(np.abs(np.diag(hess))) + 1e-12
         if np.max(np.abs(grad) / scale) > 1e-4:
             raise ConvergenceError(
@@ -317,23 +356,6 @@ class MLEModel(BaseEstimator):
             raise ConvergenceError(
                 f"{name}.fit stopped at a point that is not a maximum (Hessian not positive definite). {hint}"
             ) from None
-        # A mixing distribution whose shape and rate both grow without bound tends to a point mass
-        # (no heterogeneity); the likelihood then keeps rising, or stays flat, along that ridge and
-        # the optimiser stops anywhere on it. Probe each ridge 20- and 400-fold further out: far
-        # along the ridge the likelihood is flat to rounding, so one probe can land on noise.
-        for i, j in self._ridge_pairs:
-            further = np.inf
-            for factor in (20.0, 400.0):
-                d = np.zeros(len(theta))
-                d[[i, j]] = np.log(factor)
-                further = min(further, fun(np.clip(theta + d, -LOG_BOUND, LOG_BOUND))[0])
-            if further * n_obs <= value * n_obs + 1e-4:
-                names = (self._param_names[i], self._param_names[j])
-                raise ConvergenceError(
-                    f"{name}.fit found no interior maximum: the likelihood does not fall when {names[0]} and "
-                    f"{names[1]} grow together (estimates {np.exp(theta[i]):.4g}, {np.exp(theta[j]):.4g}), so the "
-                    f"data do not identify the model (too little heterogeneity or too few repeat customers). {hint}"
-                )
 
     def _prepare(self, data: dict) -> dict:
         """Precompute what the likelihood needs at every evaluation (default: nothing)."""
@@ -341,7 +363,8 @@ class MLEModel(BaseEstimator):
 
     def log_likelihood(self, params: Mapping[str, float] | pd.Series | None = None) -> float:
         """The log-likelihood of the fitted data (the papers' sum over customers) at ``params``
-        (a mapping of every parameter name to a positive value; default: the estimates)."""
+        (a mapping of every parameter name to a value, positive but for covariate coefficients;
+        default: the estimates)."""
         self._check_fitted()
         if params is None:
             return float(self.log_likelihood_)
@@ -351,7 +374,7 @@ class MLEModel(BaseEstimator):
             from workbench.errors import ParamsError
 
             raise ParamsError(f"{type(self).__name__}.log_likelihood: params needs exactly {list(self._param_names)}, got {sorted(values)}")
-        theta = np.log(np.array([float(values[n]) for n in self._param_names]))
+        theta = self._theta(np.array([float(values[n]) for n in self._param_names]))
         data, weights = self._fit_rows_
         value, _ = self._negll(theta, data, weights)
         return -float(value)

@@ -28,7 +28,8 @@ Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "RFM and CLV: Using Iso-Valu
 Customer Base Analysis". Journal of Marketing Research 42(4), 415-430.
 
 The models live one per module (:mod:`~workbench.models.bgnbd`, :mod:`~workbench.models.cnbd` (MBG/NBD,
-BG/CNBD-k, MBG/CNBD-k), :mod:`~workbench.models.paretonbd`,
+BG/CNBD-k, MBG/CNBD-k), :mod:`~workbench.models.paretonbd`, :mod:`~workbench.models.covariates` (both
+with static covariates),
 :mod:`~workbench.models.gamma_gamma`, their base :mod:`~workbench.models.transaction`) and the value
 in :mod:`~workbench.models.value`; this module gathers them under their usual names.
 """
@@ -37,9 +38,11 @@ from __future__ import annotations
 
 from workbench.models.bgnbd import BetaGeo
 from workbench.models.cnbd import BetaGeoCNBD, ModifiedBetaGeo, ModifiedBetaGeoCNBD
+from workbench.models.covariates import BetaGeoCovariates, ParetoNBDCovariates
 from workbench.models.gamma_gamma import GammaGamma
 from workbench.models.paretonbd import ParetoNBD
 from workbench.models.transaction import _series, _TransactionModel, _weights  # noqa: F401  (used by bgbb, registry)
 from workbench.models.value import LIFETIMES_MONTH, PERIOD_DAYS, predict_clv
 
-__all__ = ["BetaGeo", "ModifiedBetaGeo", "BetaGeoCNBD", "ModifiedBetaGeoCNBD", "ParetoNBD", "GammaGamma", "predict_clv", "PERIOD_DAYS", "LIFETIMES_MONTH"]
+__all__ = ["BetaGeo", "ModifiedBetaGeo", "BetaGeoCNBD", "ModifiedBetaGeoCNBD", "ParetoNBD", "BetaGeoCovariates",
+           "ParetoNBDCovariates", "GammaGamma", "predict_clv", "PERIOD_DAYS", "LIFETIMES_MONTH"]

@@ -7,6 +7,8 @@ ask here, so a new transaction model is one class (a subclass of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workbench.errors import ParamsError
 
 
@@ -37,3 +39,8 @@ def transaction_model(kind: object, who: str = "clv.models") -> type:
     if kind not in models:
         raise ParamsError(f"{who}: unknown model {kind!r}; choose from {sorted(models)}")
     return models[kind]  # type: ignore[index]
+
+
+def model_kwargs(cls: type, covariates: Sequence[str] = ()) -> dict:
+    """Keyword arguments that construct ``cls`` for a scenario: its covariates, for a model that takes them."""
+    return {"covariates": list(covariates)} if getattr(cls, "takes_covariates", False) else {}

@@ -9,15 +9,17 @@ import pandas as pd
 from workbench.errors import NotApplicableError
 from workbench.models.clv import GammaGamma, predict_clv
 from workbench.models.value import with_predictions
-from workbench.models.registry import transaction_model
+from workbench.models.registry import model_kwargs, transaction_model
 from workbench.models.validation import clv_ranking, holdout_errors
 
-def fit_transaction_models(summary: pd.DataFrame, names: Iterable[str] = ("bgnbd", "paretonbd")) -> dict:
-    """Fitted transaction models by display name (``"BG/NBD"``, ``"Pareto/NBD"``)."""
+def fit_transaction_models(summary: pd.DataFrame, names: Iterable[str] = ("bgnbd", "paretonbd"),
+                           covariates: Iterable[str] = ()) -> dict:
+    """Fitted transaction models by display name (``"BG/NBD"``, ``"Pareto/NBD"``); the models with
+    covariates (``paretonbd_cov``, ``bgnbd_cov``) read the summary columns ``covariates``."""
     models = {}
     for name in names:
         cls = transaction_model(name, "clv.models")
-        models[cls.label or cls.__name__] = cls().fit(summary)
+        models[cls.label or cls.__name__] = cls(**model_kwargs(cls, covariates)).fit(summary)
     return models
 
 

@@ -1,5 +1,5 @@
-"""The covariate matrix of the churn models: numeric columns standardised, categorical ones
-dummy-coded against their most common level, and columns that would halt a fit dropped with a
+"""The covariate matrix of the churn and CLV models: numeric columns standardised (or kept as
+they are), categorical ones dummy-coded against their most common level, and columns that would halt a fit dropped with a
 note (constant, or a linear combination of the others) instead of failing deep in the optimiser.
 """
 
@@ -27,8 +27,11 @@ class Design:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, data: pd.DataFrame, columns: Sequence[str], who: str) -> Design:
-        """Learn the coding of ``columns`` from ``data``; drop what cannot be estimated, noting why."""
+    def fit(cls, data: pd.DataFrame, columns: Sequence[str], who: str, standardise: bool = True) -> Design:
+        """Learn the coding of ``columns`` from ``data``; drop what cannot be estimated, noting why.
+
+        Numeric columns are centred and scaled to unit variance, or with ``standardise=False``
+        used as they are (so coefficients read per unit, as in CLVTools)."""
         columns = list(dict.fromkeys(columns))
         design = cls(columns)
         for column in columns:
@@ -39,7 +42,7 @@ class Design:
                 if not sd > 1e-12 * max(1.0, abs(float(np.mean(x)))):
                     design.notes.append(f"{column} is constant ({x[0]:g} for every customer): dropped")
                     continue
-                design.numeric[column] = (float(np.mean(x)), sd)
+                design.numeric[column] = (float(np.mean(x)), sd) if standardise else (0.0, 1.0)
             else:
                 counts = values.astype(str).value_counts()
                 if len(counts) < 2:
