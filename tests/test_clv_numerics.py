@@ -353,3 +353,22 @@ def test_initial_params_are_checked_and_used():
     np.testing.assert_allclose(BetaGeo(initial_params=start).fit(s).params_, BetaGeo().fit(s).params_, rtol=1e-6)
     with pytest.raises(ParamsError, match="initial_params"):
         BetaGeo(initial_params={"r": 1.0}).fit(s)
+
+
+def test_hypergeometric_series_where_scipy_gives_up():
+    """log 2F1(a, b; a+1; z) from its integral by parts: equal to SciPy where SciPy works, and to the
+    integral by quadrature where SciPy returns NaN (a G term of the Pareto/NBD likelihood: a = 210,
+    z = 0.9993)."""
+    from scipy import integrate
+    from scipy.special import hyp2f1
+
+    from workbench.models.transaction import _log_hyp2f1_c1, _log_hyp2f1_c1_series
+
+    a, b, z = np.array([30.0, 10.0, 50.0, 2.5, 0.7]), np.array([2.0, 0.5, 7.0, 1.5, 0.3]), np.array([0.99, 0.9, 0.995, 0.999, 0.95])
+    np.testing.assert_allclose(_log_hyp2f1_c1_series(a, b, z), np.log(hyp2f1(a, b, a + 1, z)), rtol=1e-10)
+    a, b, z = 210.0468, 5.328, 0.99930785
+    assert np.isnan(hyp2f1(a, b, a + 1, z))  # the case the fallback exists for
+    # 2F1(a, b; a+1; z) = a z^-a  integral_0^z v^(a-1) (1-v)^(-b) dv
+    integral, _ = integrate.quad(lambda v: np.exp((a - 1) * np.log(v) - b * np.log1p(-v)), 0, z, limit=400, epsrel=1e-12)
+    expected = np.log(a) - a * np.log(z) + np.log(integral)
+    assert _log_hyp2f1_c1(np.array([a]), np.array([b]), np.array([z]))[0] == pytest.approx(expected, rel=1e-9)

@@ -61,6 +61,28 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "预测终身价值（高于 {q:.0%} 分位数的值显示为 {cap:,.0f}）",
     },
     "clv_distribution": {"en": "Distribution of predicted CLV", "zh": "预测终身价值分布"},
+    "band_label": {"en": "{level:.0%} interval (parameter uncertainty)", "zh": "{level:.0%} 区间（参数不确定性）"},
+    "estimate": {"en": "estimate", "zh": "估计值"},
+    "customer_percentile": {"en": "customers ranked by {column} (percentile)", "zh": "按{column}排序的客户（百分位）"},
+    "band_title": {"en": "{column} with its {level:.0%} interval", "zh": "{column}及其 {level:.0%} 区间"},
+    "clv": {"en": "predicted CLV", "zh": "预测终身价值"},
+    "p_alive": {"en": "P(alive)", "zh": "存活概率"},
+    "uncertainty_summary": {
+        "en": "From {n_draws} draws of the {model} and Gamma-Gamma estimates (their asymptotic normal distribution): the median customer's {level:.0%} CLV interval spans {width:.0%} of its estimate; {sure:.0%} of customers keep their CLV tier in at least 90 % of the draws.",
+        "zh": "基于 {model} 与 Gamma-Gamma 估计值的 {n_draws} 次抽样（其渐近正态分布）：中位客户的 {level:.0%} 终身价值区间宽度为其估计值的 {width:.0%}；{sure:.0%} 的客户在至少 90% 的抽样中保持原终身价值层级。",
+    },
+    "tier_confidence": {"en": "tier confidence", "zh": "层级置信度"},
+    "mean_tier_confidence": {"en": "mean tier confidence", "zh": "平均层级置信度"},
+    "share_below_80": {"en": "share below 80 %", "zh": "置信度低于 80% 的占比"},
+    "no_covariate_models": {
+        "en": "No model with covariates is listed in clv.models (add paretonbd_cov or bgnbd_cov and the attribute columns in clv.covariates).",
+        "zh": "clv.models 中没有带协变量的模型（可加入 paretonbd_cov 或 bgnbd_cov，并在 clv.covariates 中列出属性列）。",
+    },
+    "lr_test": {
+        "en": "{model}: likelihood-ratio test against the same model without covariates: chi-squared {statistic:.1f} on {df} degrees of freedom, p = {p_value:.2g}. Reference levels: {reference}.",
+        "zh": "{model}：与不含协变量的同一模型的似然比检验：卡方 {statistic:.1f}，自由度 {df}，p = {p_value:.2g}。参照水平：{reference}。",
+    },
+    "clv_model_left_out": {"en": "Model {model} is left out: it could not be fitted ({reason})", "zh": "模型 {model} 未纳入：无法拟合（{reason}）"},
     "key_findings": {"en": "Key findings", "zh": "主要发现"},
     "finding_span": {
         "en": "{rows_read:,} transactions read ({transactions:,} kept) from {customers:,} customers, {first} to {last}.",

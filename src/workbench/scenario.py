@@ -36,6 +36,8 @@ class Scenario:
         self._summaries: dict[object, pd.DataFrame] = {}  # False, True (split) or a snapshot date
         #: (id(summary), model kind) -> (summary, fitted model or None, error or None)
         self._fits: dict[tuple[int, str], tuple[pd.DataFrame, Any, Exception | None]] = {}
+        #: Why a transaction model was left out (``transaction_models(..., skip_failed=True)``), by kind.
+        self.model_errors: dict[str, WorkbenchError] = {}
         #: How customer attributes matched the transactions (None without an attributes table).
         self.attribute_report: pd.DataFrame | None = None
 
@@ -131,16 +133,24 @@ class Scenario:
             self._summaries[end] = summary
         return self._summaries[end]
 
-    def transaction_models(self, summary: pd.DataFrame, kinds: Sequence[str] | None = None) -> dict:
+    def transaction_models(self, summary: pd.DataFrame, kinds: Sequence[str] | None = None, *,
+                           skip_failed: bool = False) -> dict:
         """Transaction models (``params.clv.models`` by default) fitted on ``summary``, by display
-        name; each model is fitted once per summary and reused by every later call."""
+        name; each model is fitted once per summary and reused by every later call. A model that
+        cannot be fitted raises its error, or with ``skip_failed`` is left out and its error kept in
+        ``model_errors`` (kind -> error)."""
         from workbench.models.registry import transaction_model
 
         out = {}
         for kind in self.params.clv.models if kinds is None else kinds:
             cls = transaction_model(kind, "clv.models")
             options = self.params.clv.model_options(kind)
-            out[cls.label or cls.__name__] = self._fitted(summary, kind, lambda: cls(**options).fit(summary))
+            try:
+                out[cls.label or cls.__name__] = self._fitted(summary, kind, lambda: cls(**options).fit(summary))
+            except WorkbenchError as exc:
+                if not skip_failed:
+                    raise
+                self.model_errors[kind] = exc
         return out
 
     def spend_model(self, summary: pd.DataFrame):
@@ -201,13 +211,15 @@ class Scenario:
         """A customer-level table as the report may show it (pseudonymised unless params allow ids)."""
         return customer_table(df, show_ids=self.params.show_customer_ids)
 
-    def export_crm(self, summary: pd.DataFrame, labels: pd.Series) -> Path:
-        """The CRM file of one scheme (``crm_<scheme>.csv``): tier, labels, playbook, key metrics;
-        ids are the report's keyed pseudonyms unless ``export_customer_ids`` is true."""
+    def export_crm(self, summary: pd.DataFrame, labels: pd.Series, metrics: Sequence[str] | None = None) -> Path:
+        """The CRM file of one scheme (``crm_<scheme>.csv``): tier, labels, playbook, key metrics
+        (``metrics``, default the summary's usual ones); ids are the report's keyed pseudonyms
+        unless ``export_customer_ids`` is true."""
         from workbench.playbook import crm_export, playbook_table
         playbook = playbook_table(labels, self.params.tiers, language=self.language)
         ids = False if self.params.export_customer_ids else id_key()
-        return crm_export(summary, labels, playbook, self.export_path(f"crm_{labels.name}.csv"), pseudonymise=ids)
+        return crm_export(summary, labels, playbook, self.export_path(f"crm_{labels.name}.csv"), pseudonymise=ids,
+                          metrics=metrics)
 
     def export_path(self, name: str) -> Path:
         """Where an export file goes: the run folder under the runner, else ``reports/scratch/<notebook>/``."""

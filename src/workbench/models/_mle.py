@@ -202,6 +202,7 @@ class MLEModel(BaseEstimator):
         jacobian = np.where(self._log_scaled(), params, 1.0)  # delta method back to the natural scale
         names = list(self._param_names)
         self.params_ = pd.Series(params, index=names, name="coef")
+        self._theta_covariance_ = cov  # on the optimiser's scale: parameter draws (workbench.models.uncertainty)
         self.variance_matrix_ = pd.DataFrame(np.outer(jacobian, jacobian) * cov, index=names, columns=names)
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=names, name="se")
         self.log_likelihood_ = -float(value) * n_obs
@@ -346,9 +347,11 @@ class MLEModel(BaseEstimator):
                 )
         scale = np.sqrt(np.abs(np.diag(hess))) + 1e-12
         if np.max(np.abs(grad) / scale) > 1e-4:
+            where = ", ".join(f"{n} = {v:.4g}" for n, v in zip(self._param_names, self._natural(theta)))
             raise ConvergenceError(
-                f"{name}.fit did not converge after {res.nit} iterations ({res.message}); "
-                f"gradient {grad}. {hint}"
+                f"{name}.fit did not converge after {res.nit} iterations ({res.message}) at {where}; "
+                f"largest gradient {np.max(np.abs(grad)):.2g}. A shape and rate that grow together (e.g. s and "
+                f"beta) mean the data show less heterogeneity than the model allows. {hint}"
             )
         try:
             np.linalg.cholesky(hess)

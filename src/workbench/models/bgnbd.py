@@ -68,6 +68,28 @@ class BetaGeo(_TransactionModel):
         grad = np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
         return -float(ll), -grad
 
+    def _negll_rows(self, theta_rows, data, w):
+        """The weighted negative log-likelihood with every row's own log-parameters ``theta_rows``
+        (4 x rows), and its gradient per row (4 x rows): the likelihood of a model whose
+        parameters vary by customer (e.g. with covariates)."""
+        r, alpha, a, b = np.exp(theta_rows)
+        x, tx, T = data["x"], data["tx"], data["T"]
+        rep = x > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_b_x = np.where(rep, np.log(b + x - 1), 0.0)
+            inv_b_x = np.where(rep, 1 / (b + x - 1), 0.0)
+        log_aT, log_atx = np.log(alpha + T), np.log(alpha + tx)
+        gap = np.where(rep, np.log(a) - log_b_x - (r + x) * (log_atx - log_aT), -np.inf)
+        ll = (gammaln(r + x) - gammaln(r) + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+              + r * np.log(alpha) + np.logaddexp(0.0, gap) - (r + x) * log_aT)
+        p4 = expit(gap)
+        p3 = 1 - p4
+        d_r = digamma(r + x) - digamma(r) + np.log(alpha) - p3 * log_aT - p4 * log_atx
+        d_alpha = r / alpha - (r + x) * (p3 / (alpha + T) + p4 / (alpha + tx))
+        d_a = digamma(a + b) - digamma(a + b + x) + p4 / a
+        d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - p4 * inv_b_x
+        return -float(w @ ll), -np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b]) * w
+
     @staticmethod
     def _log_p_alive(params, x, tx, T):
         r, alpha, a, b = params

@@ -12,9 +12,10 @@ against their most common level) has the population parameters of the plain mode
   ``b_i = b exp(gamma_life' z)`` (the mean dropout probability stays ``a / (a + b)``; the
   coefficient moves its concentration, as in CLVTools).
 
-Customers with the same covariates share parameters, so the likelihood is the plain model's on
-each covariate group (distinct rows weighted as usual) and its gradient follows by the chain rule;
-predictions are the plain model's with each group's parameters. The fit starts from the model
+The likelihood is the plain model's with each customer's own parameters, on the distinct
+(frequency, recency, T, covariates) rows weighted by their counts; the coefficients' gradient
+follows by the chain rule. Customers with the same covariates share parameters, so predictions
+are the plain model's with each covariate group's parameters. The fit starts from the model
 without covariates, fitted on the same data, which also gives the likelihood-ratio test.
 
 References
@@ -41,8 +42,8 @@ from workbench.models.bgnbd import BetaGeo
 from workbench.models.paretonbd import ParetoNBD
 from workbench.models.transaction import _TransactionModel, _weights
 
-#: More distinct covariate combinations than this make the group-wise likelihood slow: bin
-#: continuous covariates first.
+#: Predictions run once per distinct covariate combination: more than this and continuous
+#: covariates should be binned first.
 MAX_COVARIATE_GROUPS = 2000
 
 
@@ -83,20 +84,15 @@ class _StaticCovariates(_TransactionModel):
 
         codes, Zg = _groups(Z, source)
         w_all = np.ones(len(data)) if w is None else w
-        groups, counts = [], []
-        for g, z in enumerate(Zg):
-            rows = codes == g
-            (x, tx, T), n, _ = group_rows([data["frequency"][rows], data["recency"][rows], data["T"][rows]], w_all[rows])
-            keep = n > 0
-            if keep.any():
-                groups.append((z, {"x": x[keep], "tx": tx[keep], "T": T[keep]}, n[keep]))
-                counts.append(n[keep])
+        (x, tx, T, g), counts, _ = group_rows([data["frequency"], data["recency"], data["T"], codes], w_all)
+        keep = counts > 0
+        rows = {"x": x[keep], "tx": tx[keep], "T": T[keep], "Z": Zg[g[keep].astype(np.int64)], "Zg": Zg}
         self.design_ = design
         self.covariate_names_ = list(design.names)
         names = self._plain._param_names
         self._param_names = (*names, *(f"trans.{c}" for c in design.names), *(f"life.{c}" for c in design.names))
         start = np.concatenate([np.log(plain.params_.to_numpy()), np.zeros(2 * len(design.names))])
-        self._optimise({"groups": groups}, np.concatenate(counts), start=start)
+        self._optimise(rows, counts[keep], start=start)
         self.plain_model_ = plain
         self.notes_ = list(design.notes)
         group_weight = np.bincount(codes, weights=w_all, minlength=len(Zg))
@@ -111,13 +107,16 @@ class _StaticCovariates(_TransactionModel):
                             f"frequency, recency, T and {', '.join(map(str, self.covariates))}")
         return summary
 
+    def input_columns(self) -> list[str]:
+        columns = self.design_.columns if hasattr(self, "design_") else list(self.covariates)
+        return [*super().input_columns(), *columns]
+
     def _log_scaled(self) -> np.ndarray:
         return np.arange(len(self._param_names)) < len(self._plain._param_names)
 
     def _individual_values(self, theta: np.ndarray) -> np.ndarray:
         k = len(self._plain._param_names)
-        groups = self._fit_rows_[0]["groups"]
-        return np.vstack([np.exp(theta[:k] + self._shift_matrix(z) @ theta[k:]) for z, _, _ in groups])
+        return np.vstack([np.exp(theta[:k] + self._shift_matrix(z) @ theta[k:]) for z in self._fit_rows_[0]["Zg"]])
 
     def _shift_matrix(self, z: np.ndarray) -> np.ndarray:
         """d log(plain parameters) / d (gamma_trans, gamma_life) for covariates ``z``."""
@@ -131,17 +130,26 @@ class _StaticCovariates(_TransactionModel):
         return out
 
     def _prepare(self, data: dict) -> dict:
-        return {"groups": [(z, self._plain._prepare(self, rows), w) for z, rows, w in data["groups"]]}
+        return data
 
     def _negll(self, theta, data, weights):
+        """The plain model's likelihood with each row's parameters; the coefficients' gradient by the chain rule."""
         k = len(self._plain._param_names)
-        value, grad = 0.0, np.zeros(len(theta))
-        for z, rows, w in data["groups"]:
-            shift = self._shift_matrix(z)
-            v, g = self._plain._negll(self, theta[:k] + shift @ theta[k:], rows, w)
-            value += v
-            grad[:k] += g
-            grad[k:] += shift.T @ g
+        Z = data["Z"]
+        q = Z.shape[1]
+        rows = np.repeat(theta[:k, None], len(weights), axis=1)
+        affected = []
+        for j, name in enumerate(self._plain._param_names):
+            if name in self._effects:
+                process, sign = self._effects[name]
+                block = slice(k, k + q) if process == "trans" else slice(k + q, k + 2 * q)
+                rows[j] += sign * (Z @ theta[block])
+                affected.append((j, block, sign))
+        value, per_row = self._plain._negll_rows(self, rows, data, weights)
+        grad = np.zeros(len(theta))
+        grad[:k] = per_row.sum(axis=1)
+        for j, block, sign in affected:
+            grad[block] += sign * (Z.T @ per_row[j])
         return value, grad
 
     # --- per-customer parameters -----------------------------------------------------------
@@ -171,15 +179,14 @@ class _StaticCovariates(_TransactionModel):
                             f"{', '.join(self.design_.columns)}")
         return self.design_.transform(summary, who).to_numpy(dtype=float)
 
-    def _by_group(self, summary, who: str, name: str, predict) -> pd.Series:
-        """``predict(view, rows)`` on each covariate group of ``summary``, back in its order."""
+    def _by_group(self, summary, who: str, name: str | None, predict):
+        """``predict(view, rows)`` on each covariate group of ``summary``, back in its order (a
+        Series called ``name``, or a DataFrame when ``predict`` returns frames and ``name`` is None)."""
         self._check_fitted()
         codes, Zg = _groups(self._matrix(summary, who), who)
-        out = np.empty(len(summary))
-        for g, z in enumerate(Zg):
-            rows = np.flatnonzero(codes == g)
-            out[rows] = np.asarray(predict(self._view(z), summary.iloc[rows]), dtype=float)
-        return pd.Series(out, index=summary.index, name=name)
+        parts = [predict(self._view(z), summary.iloc[codes == g]) for g, z in enumerate(Zg)]
+        out = pd.concat(parts).reindex(summary.index) if len(parts) > 1 else parts[0]
+        return out if name is None else out.rename(name)
 
     def _mixture(self, predict):
         """A new customer drawn from the fitted population: ``predict(view)`` averaged over its
@@ -219,6 +226,11 @@ class _StaticCovariates(_TransactionModel):
         self._no_arrays(columns, "discounted_expected_purchases")
         return self._by_group(summary, "discounted_expected_purchases", "discounted_purchases",
                               lambda view, rows: view.discounted_expected_purchases(horizons, factors, rows))
+
+    def purchase_outlook(self, horizons, factors, summary=None, **columns) -> pd.DataFrame:
+        self._no_arrays(columns, "purchase_outlook")
+        return self._by_group(summary, "purchase_outlook", None,
+                              lambda view, rows: view.purchase_outlook(horizons, factors, rows))
 
     def expected_purchases_matrix(self, t, T=None, max_frequency=None) -> pd.DataFrame:
         """As the plain model's, for the reference customer (every covariate at 0 / its reference level)."""

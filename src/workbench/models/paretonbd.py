@@ -41,12 +41,13 @@ class ParetoNBD(_TransactionModel):
 
     @staticmethod
     def _log_G(params, x, t):
-        """log of the integral over (t, inf) of (alpha+u)^-(r+x) (beta+u)^-(s+1) du."""
+        """log of the integral over (t, inf) of (alpha+u)^-(r+x) (beta+u)^-(s+1) du (parameters
+        scalars, or arrays of one value per row)."""
         r, alpha, s, beta = params
-        m = max(alpha, beta)
+        m = np.maximum(alpha, beta)
         a = r + s + x
-        b = np.full_like(a, s + 1) if alpha >= beta else r + x
-        z = abs(alpha - beta) / (m + t)
+        b = np.where(alpha >= beta, s + 1, r + x) + np.zeros_like(a)
+        z = np.abs(alpha - beta) / (m + t)
         return -a * np.log(m + t) - np.log(a) + _log_hyp2f1_c1(a, b, z)
 
     @classmethod
@@ -100,6 +101,31 @@ class ParetoNBD(_TransactionModel):
         d_r = r * (wx @ (digamma(r + ux) - digamma(r)) + W * np.log(alpha))
         d_const = np.array([d_r, W * r, W * s * np.log(beta), W * s])
         return -float(ll), -(d_const + d_mix)
+
+    def _negll_rows(self, theta_rows, data, w):
+        """The weighted negative log-likelihood with every row's own log-parameters ``theta_rows``
+        (4 x rows), and its gradient per row (4 x rows): the likelihood of a model whose
+        parameters vary by customer (e.g. with covariates)."""
+        r, alpha, s, beta = np.exp(theta_rows)
+        x, tx, T = data["x"], data["tx"], data["T"]
+        n = len(x)
+        both = np.concatenate([theta_rows, theta_rows], axis=1)
+        xx, tt = np.concatenate([x, x]), np.concatenate([tx, T])
+        lg = self._log_G(np.exp(both), xx, tt)
+        dlg = np.empty((4, 2 * n))
+        for j in range(4):  # d log G / d log-params by central differences, row by row
+            step = np.zeros((4, 1))
+            step[j] = self._fd_step
+            dlg[j] = (self._log_G(np.exp(both + step), xx, tt) - self._log_G(np.exp(both - step), xx, tt)) / (2 * self._fd_step)
+        log_aT, log_bT = np.log(alpha + T), np.log(beta + T)
+        log_e = -(r + x) * log_aT - s * log_bT
+        log_mix, we, w1, w2 = self._mix(log_e, np.log(s) + lg[:n], np.log(s) + lg[n:])
+        ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_mix
+        d_e = np.array([-r * log_aT, -alpha * (r + x) / (alpha + T), -s * log_bT, -beta * s / (beta + T)])
+        d_s = np.array([0.0, 0.0, 1.0, 0.0])[:, None]
+        d_mix = we * d_e + w1 * (dlg[:, :n] + d_s) - w2 * (dlg[:, n:] + d_s)
+        d_const = np.array([r * (digamma(r + x) - digamma(r) + np.log(alpha)), r, s * np.log(beta), s])
+        return -float(w @ ll), -(d_const + d_mix) * w
 
     @classmethod
     def _log_p_alive(cls, params, x, tx, T):

@@ -48,12 +48,15 @@ def parameter_table(models: dict) -> pd.DataFrame:
 
 
 def model_comparison(models: dict, summary: pd.DataFrame) -> pd.DataFrame:
-    """Per model: log-likelihood, AIC and holdout errors of predicted repeat purchases
-    (MAE, RMSE, bias), with the two naive baselines of :func:`holdout_errors` for reference."""
+    """Per model: parameters (with a searched Erlang ``k``), log-likelihood, AIC, BIC and holdout errors of predicted repeat
+    purchases (MAE, RMSE, bias, predicted and actual totals), with the two naive baselines of
+    :func:`holdout_errors` for reference."""
     rows = {}
     for name, model in models.items():
         errors = holdout_errors(model, summary)
-        rows[name] = {"log_likelihood": model.log_likelihood_, "AIC": model.AIC_, **errors.loc["model"].to_dict()}
+        rows[name] = {"parameters": len(model.params_) + model._n_discrete_params(), "k": getattr(model, "k_", None),
+                      "log_likelihood": model.log_likelihood_,
+                      "AIC": model.AIC_, "BIC": model.BIC_, **errors.loc["model"].to_dict()}
         for baseline in errors.index.drop("model"):
             rows.setdefault(baseline, errors.loc[baseline].to_dict())
     return pd.DataFrame.from_dict(rows, orient="index")

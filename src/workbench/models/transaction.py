@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, hyp2f1, log1p
+from scipy.special import betainc, betaln, gammaln, hyp2f1, log1p
 
 from workbench.errors import ConvergenceError, DataError, ParamsError
 from workbench.models._mle import Columns, MLEModel, check_rows, group_rows, read_columns
@@ -27,7 +27,34 @@ def _log_hyp2f1_c1(a, b, z):
     out[~euler] = np.log(hyp2f1(a[~euler], b[~euler], a[~euler] + 1, z[~euler]))
     ae, be, ze = a[euler], b[euler], z[euler]
     out[euler] = (1 - be) * log1p(-ze) + np.log(hyp2f1(1.0, ae + 1 - be, ae + 1, ze))
+    bad = ~np.isfinite(out)
+    if bad.any():  # SciPy gives up for large a with z near 1 (e.g. a = 210, z = 0.9993): sum the series
+        out[bad] = _log_hyp2f1_c1_series(a[bad], b[bad], z[bad])
     return out
+
+
+def _log_hyp2f1_c1_series(a, b, z):
+    """log 2F1(a, b; a+1; z) from its integral, a z^-a J(a, b) with J(a, b) = integral over (0, z) of
+    v^(a-1) (1-v)^(-b) dv, for a > b - 1 and z < 1: integration by parts,
+    J(a, b) = z^(a-1) (1-z)^(1-b) / (b-1) - (a-1) / (b-1) J(a-1, b-1), lowers b below 1, where J is
+    an incomplete beta function. Near z = 1 (where it is needed) the terms fall fast."""
+    a, b, z = (np.asarray(v, float) for v in (a, b, z))
+    log_z, log_1z = np.log(z), log1p(-z)
+    steps = np.maximum(np.ceil(b - 1), 0).astype(int)
+    total, log_c, sign = np.zeros(len(a)), np.zeros(len(a)), np.ones(len(a))
+    aj, bj = a.copy(), b.copy()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # rows already done compute junk, discarded
+        lead = np.where(steps > 0, (a - 1) * log_z + (1 - b) * log_1z - np.log(b - 1), 0.0)  # the first term
+        for j in range(int(steps.max(initial=0))):
+            on = steps > j
+            log_t = (aj - 1) * log_z + (1 - bj) * log_1z - np.log(bj - 1)
+            total += np.where(on, sign * np.exp(np.where(on, log_c + log_t - lead, 0.0)), 0.0)
+            log_c = np.where(on, log_c + np.log(aj - 1) - np.log(bj - 1), log_c)
+            sign = np.where(on, -sign, sign)
+            aj, bj = np.where(on, aj - 1, aj), np.where(on, bj - 1, bj)
+    q = np.maximum(1 - bj, 1e-12)  # the last J is an incomplete beta, B(z; aj, 1 - bj)
+    total += sign * np.exp(log_c + betaln(aj, q) + np.log(betainc(aj, q, z)) - lead)
+    return np.log(a) - a * log_z + lead + np.log(total)
 
 
 def _neg_binomial_logpmf(k, r, alpha, t):
@@ -54,6 +81,13 @@ def _as_times(t, name="t") -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ParamsError(f"{name} must be finite and >= 0, got {t!r}")
     return arr
+
+
+def _horizons(horizons, factors) -> tuple[np.ndarray, np.ndarray]:
+    horizons, factors = np.asarray(horizons, dtype=float), np.asarray(factors, dtype=float)
+    if horizons.ndim != 1 or horizons.shape != factors.shape or np.any(np.diff(horizons) <= 0) or horizons[0] <= 0:
+        raise ParamsError("horizons must increase from > 0 and have one factor each")
+    return horizons, factors
 
 
 def _series(values, data: Columns, name: str):
@@ -118,6 +152,10 @@ class _TransactionModel(MLEModel):
         self.max_frequency_ = int(x[keep].max())
         self.max_T_ = float(T_[keep].max())
         return self
+
+    def input_columns(self) -> list[str]:
+        """The summary columns its predictions read."""
+        return list(self._fit_columns)
 
     def _fit_grouped(self, data: dict, weights: np.ndarray) -> None:
         """Fit on the distinct (x, t_x, T) rows with their weights (a model with a discrete
@@ -230,25 +268,36 @@ class _TransactionModel(MLEModel):
         that :func:`predict_clv` values; with one horizon and factor 1 it is
         :meth:`conditional_expected_purchases`."""
         self._check_fitted()
-        horizons = np.asarray(horizons, dtype=float)
-        factors = np.asarray(factors, dtype=float)
-        if horizons.ndim != 1 or horizons.shape != factors.shape or np.any(np.diff(horizons) <= 0) or horizons[0] <= 0:
-            raise ParamsError("horizons must increase from > 0 and have one factor each")
+        horizons, factors = _horizons(horizons, factors)
         data = self._read(summary, frequency, recency, T, "discounted_expected_purchases")
         return _series(self._discounted_purchases(horizons, factors, data), data, "discounted_purchases")
 
-    def _discounted_purchases(self, grid, factors, data: Columns) -> np.ndarray:
-        """Per customer: sum over k of factors[k] * (E[X(T, T+grid[k])] - E[X(T, T+grid[k-1])]).
+    def purchase_outlook(self, horizons, factors, summary=None, *, frequency=None, recency=None, T=None) -> pd.DataFrame:
+        """Per customer, in one pass: ``p_alive``, ``expected_purchases`` up to the last of
+        ``horizons`` and ``discounted_purchases`` (as :meth:`discounted_expected_purchases`)."""
+        self._check_fitted()
+        horizons, factors = _horizons(horizons, factors)
+        data = self._read(summary, frequency, recency, T, "purchase_outlook")
+        alive, given_alive, inv = self._paths(horizons, data)
+        columns = {"p_alive": alive, "expected_purchases": alive * given_alive[:, -1],
+                   "discounted_purchases": alive * (np.diff(given_alive, axis=1, prepend=0.0) @ factors)}
+        return pd.DataFrame({k: v[inv] for k, v in columns.items()}, index=data.index)
+
+    def _paths(self, grid, data: Columns):
+        """P(alive) and E[X(T, T+grid[k]) | alive] on the distinct rows, and the rows' inverse.
 
         Uses E[X | history] = P(alive) * E[X | alive], whose second factor depends on (x, T)
-        only: the sum over horizons runs on the distinct (x, T) pairs.
+        only for BG/NBD and Pareto/NBD: the horizons run on the distinct (x, T) pairs.
         """
         params = self._params()
         (x, tx, T_), _, inv = group_rows([data["frequency"], data["recency"], data["T"]])
         alive = np.exp(self._log_p_alive(params, x, tx, T_))
-        given_alive = self._given_alive(params, np.asarray(grid, float), x, tx, T_)
-        discounted = np.diff(given_alive, axis=1, prepend=0.0) @ np.asarray(factors, float)
-        return (alive * discounted)[inv]
+        return alive, self._given_alive(params, np.asarray(grid, float), x, tx, T_), inv
+
+    def _discounted_purchases(self, grid, factors, data: Columns) -> np.ndarray:
+        """Per customer: sum over k of factors[k] * (E[X(T, T+grid[k])] - E[X(T, T+grid[k-1])])."""
+        alive, given_alive, inv = self._paths(grid, data)
+        return (alive * (np.diff(given_alive, axis=1, prepend=0.0) @ np.asarray(factors, float)))[inv]
 
     # --- what a model defines beyond its likelihood -------------------------------------------
     def _p_alive_new(self, params) -> float:

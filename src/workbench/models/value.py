@@ -60,6 +60,16 @@ def predict_clv(
     Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "RFM and CLV: Using Iso-Value Curves for
     Customer Base Analysis". Journal of Marketing Research 42(4), 415-430.
     """
+    grid, factors = clv_grid(summary, horizon, discount_rate, period=period, time_unit=time_unit,
+                             discounting=discounting, steps_per_period=steps_per_period)
+    purchases = transaction_model.discounted_expected_purchases(grid, factors, summary)
+    spend = spend_model.conditional_expected_spend(summary).to_numpy()
+    return (purchases * spend).rename("clv")
+
+
+def clv_grid(summary: pd.DataFrame, horizon: int = 12, discount_rate: float = 0.01, *, period: str | float = "M",
+             time_unit: str | None = None, discounting: str = "discrete", steps_per_period: int = 30):
+    """The horizons (in the summary's time unit) and discount factors of :func:`predict_clv`."""
     unit = time_unit or summary.attrs.get("time_unit")
     days_per_unit(unit, "clv (or set summary.attrs['time_unit'])")
     if not (isinstance(horizon, (int, np.integer)) or float(horizon).is_integer()) or horizon < 1:
@@ -92,10 +102,7 @@ def predict_clv(
     else:
         grid = np.arange(horizon + 1) * length
         factors = (1 + discount_rate) ** -np.arange(1, horizon + 1, dtype=float)
-
-    purchases = transaction_model.discounted_expected_purchases(grid[1:], factors, summary)
-    spend = spend_model.conditional_expected_spend(summary).to_numpy()
-    return (purchases * spend).rename("clv")
+    return grid[1:], factors
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ __all__ = [
     "plot_p_alive_matrix",
     "plot_expected_purchases_matrix",
     "plot_clv_distribution",
+    "plot_bands",
 ]
 
 
@@ -136,4 +137,25 @@ def plot_clv_distribution(
     ax.set_ylabel(text("customers", language))
     ax.set_title(text("clv_distribution", language))
     ax.legend(loc="upper right")
+    return ax
+
+
+def plot_bands(bands: pd.DataFrame, column: str, ax: Axes | None = None, *, points: int = 200, language: str = "en") -> Axes:
+    """Customers ranked by the estimate of ``column`` (percentiles on the x axis): the estimate and
+    its ``column_low`` .. ``column_high`` band (``bands`` from
+    :func:`workbench.models.uncertainty.clv_intervals`), at ``points`` evenly spaced ranks."""
+    ax = ax or plt.subplots(figsize=(7, 4))[1]
+    order = np.argsort(bands[column].to_numpy(), kind="stable")
+    picks = order[np.linspace(0, len(order) - 1, min(points, len(order))).round().astype(int)]
+    rank = np.linspace(0, 100, len(picks))
+    level = bands.attrs.get("level", 0.9)
+    ax.fill_between(rank, bands[f"{column}_low"].to_numpy()[picks], bands[f"{column}_high"].to_numpy()[picks],
+                    color="#1f4e79", alpha=0.25, label=text("band_label", language, level=level))
+    ax.plot(rank, bands[column].to_numpy()[picks], color="#1f4e79", lw=1.5, label=text("estimate", language))
+    if column == "clv":
+        ax.set_yscale("symlog", linthresh=max(float(np.quantile(bands[column], 0.5)), 1e-6))
+    ax.set_xlabel(text("customer_percentile", language, column=text(column, language)))
+    ax.set_ylabel(text(column, language))
+    ax.set_title(text("band_title", language, column=text(column, language), level=level))
+    ax.legend(loc="upper left")
     return ax

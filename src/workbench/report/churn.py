@@ -220,7 +220,7 @@ def show_evaluation(an: ChurnAnalysis):
     per_day = 1.0 / days_per_unit(sc.params.time_unit, "time_unit")
     btyd = {}
     try:
-        for label, model in sc.transaction_models(an.split).items():
+        for label, model in sc.transaction_models(an.split, skip_failed=True).items():
             btyd[label] = (model, an.split, per_day)
     except (ConvergenceError, NotApplicableError) as exc:
         say("<i>{note}</i>", note=text("model_not_fitted", lang, reason=exc))

@@ -238,7 +238,7 @@ def _value_calibration(cmp: Comparison) -> pd.DataFrame | None:
     length = (pd.Timestamp(sc.observation_end) - pd.Timestamp(sc.params.calibration_end)).days / days_per_unit(sc.params.time_unit, "time_unit")
     rows = {}
     try:
-        models = sc.transaction_models(split)
+        models = sc.transaction_models(split, skip_failed=True)
         spend = sc.spend_model(split).conditional_expected_spend(split) if cmp.value_kind == "revenue" else 1.0
     except (ConvergenceError, NotApplicableError):
         return None

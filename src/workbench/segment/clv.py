@@ -95,18 +95,32 @@ class CLVTiers(Segmenter):
 
     def _fit(self, data: pd.DataFrame) -> list[Any]:
         value, alive = self.predicted(data)
-        kept = value[alive]
-        edges = np.cumsum(self.params_.shares)[:-1]
-        self.cut_points_ = np.quantile(kept, 1 - edges) if len(kept) else np.zeros(len(edges))
+        self.cut_points_ = self._cut_points(value, alive)
         labels = list(self.params_.labels or DEFAULT_LABELS[: len(self.params_.shares)])
         return [*labels, self.params_.lost_label or DEFAULT_LOST] if self.p_alive_min > 0 else labels
 
+    def _cut_points(self, value: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        kept = value[alive]
+        edges = np.cumsum(self.params_.shares)[:-1]
+        return np.quantile(kept, 1 - edges) if len(kept) else np.zeros(len(edges))
+
     def _codes(self, data: pd.DataFrame) -> np.ndarray:
         value, alive = self.predicted(data)
-        codes = (value[:, None] < self.cut_points_[None, :]).sum(axis=1)
+        return self._assign(value, alive, self.cut_points_)
+
+    def _assign(self, value: np.ndarray, alive: np.ndarray, cut_points: np.ndarray) -> np.ndarray:
+        codes = (value[:, None] < cut_points[None, :]).sum(axis=1)
         if self.p_alive_min > 0:
-            codes = np.where(alive, codes, len(self.cut_points_) + 1)
+            codes = np.where(alive, codes, len(cut_points) + 1)
         return codes
+
+    def codes_from(self, clv: np.ndarray, p_alive: np.ndarray) -> np.ndarray:
+        """Tier codes (as ``codes_``) of tiers learned afresh on these predictions, with this
+        scheme's shares and P(alive) floor: what the tiers would be under other model parameters
+        (:func:`workbench.models.uncertainty.clv_intervals`). Needs a fitted scheme."""
+        self._check_fitted()
+        value, alive = np.asarray(clv, float), np.asarray(p_alive, float) >= self.p_alive_min
+        return self._assign(value, alive, self._cut_points(value, alive))
 
     def predicted(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """The predicted CLV and whether P(alive) reaches ``p_alive_min``, per customer."""
