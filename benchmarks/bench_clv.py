@@ -15,7 +15,14 @@ from an (here seeded) random point with tol 1e-4, so its estimates are compared 
 lifetimes' own objective too. Prediction comparisons give lifetimes our parameters, so they
 compare implementations, not fits.
 
-Usage: python benchmarks/bench_clv.py [--sizes cdnow,100k,1m] [--skip-lifetimes-pareto]
+The wider model set (``--wider``): MBG/NBD, BG/CNBD-k and MBG/CNBD-k fitted on BTYDplus' grocery
+data (1,525 customers) against BTYDplus' own fits of the same data in the same run (when ``Rscript``
+with BTYDplus is on the machine: set ``R_LIBS`` to where it is installed), Pareto/NBD with static
+covariates on CLVTools' apparel data against CLVTools, the three models and BG/NBD with covariates
+at 1M synthetic customers, and the per-customer CLV intervals (parameter draws) for 1M customers.
+Medians of 3 runs.
+
+Usage: python benchmarks/bench_clv.py [--sizes cdnow,100k,1m] [--skip-lifetimes-pareto] [--wider] [--only-wider]
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -137,12 +145,118 @@ def run(name: str, seed: int, skip_pareto: bool) -> list[dict]:
     return rows
 
 
+# --------------------------------------------------------------------------------------------
+# the wider model set
+# --------------------------------------------------------------------------------------------
+REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "reference"
+R_TIMING = r"""
+suppressPackageStartupMessages({ library(BTYDplus); library(CLVTools) })
+args <- commandArgs(trailingOnly = TRUE)
+cbs <- read.csv(args[1])
+time3 <- function(f) median(replicate(3, system.time(f())[["elapsed"]]))
+out <- c(mbgnbd = time3(function() mbgnbd.EstimateParameters(cbs)),
+         bgcnbd = time3(function() bgcnbd.EstimateParameters(cbs)),
+         mbgcnbd = time3(function() mbgcnbd.EstimateParameters(cbs)))
+data("apparelTrans", package = "CLVTools"); data("apparelStaticCov", package = "CLVTools")
+d <- clvdata(apparelTrans, date.format = "ymd", time.unit = "week", estimation.split = 104,
+             name.id = "Id", name.date = "Date", name.price = "Price")
+d <- SetStaticCovariates(d, data.cov.life = apparelStaticCov, data.cov.trans = apparelStaticCov,
+                         names.cov.life = c("Gender", "Channel"), names.cov.trans = c("Gender", "Channel"), name.id = "Id")
+invisible(pnbd(d, verbose = FALSE))  # the first call loads compiled code
+out["paretonbd_cov"] <- time3(function() pnbd(d, verbose = FALSE))
+cat(paste(names(out), out, sep = "=", collapse = "\n"), "\n")
+"""
+
+
+def median3(fn):
+    runs = [timed(fn) for _ in range(3)]
+    return runs[-1][0], float(np.median([t for _, t in runs]))
+
+
+def r_timings(grocery: pd.DataFrame) -> dict[str, float] | None:
+    """BTYDplus' and CLVTools' fit times (median of 3) on the same data, or None without R."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        cbs = grocery.rename(columns={"frequency": "x", "recency": "t.x", "T": "T.cal", "sum_log_interpurchase": "litt"})
+        path = Path(folder) / "cbs.csv"
+        cbs[["x", "t.x", "litt", "T.cal"]].to_csv(path, index=False)
+        script = Path(folder) / "timing.R"
+        script.write_text(R_TIMING)
+        done = subprocess.run(["Rscript", str(script), str(path)], capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        print(f"R timings skipped: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+        return None
+    return {k: float(v) for k, v in (line.split("=") for line in done.stdout.split() if "=" in line)}
+
+
+def run_wider(seed: int) -> list[dict]:
+    from workbench.models import BetaGeoCovariates, BetaGeoCNBD, ModifiedBetaGeo, ModifiedBetaGeoCNBD, ParetoNBDCovariates
+    from workbench.models.selection import fit_spend_model
+    from workbench.models.uncertainty import clv_intervals
+
+    rows = []
+
+    def report(data, step, ours, ref, note=""):
+        ratio = ref / ours if ref else float("nan")
+        rows.append({"data": data, "step": step, "workbench_s": ours, "reference_s": ref, "speedup": ratio, "note": note})
+        ref_txt = f"{ref:8.3f} s" if ref else "       - "
+        print(f"{data:<8} {step:<34} workbench {ours:7.3f} s  reference {ref_txt}  speed-up {ratio:6.1f}x {note}")
+
+    elog = pd.read_csv(REFERENCE / "btydplus" / "groceryElog.csv", dtype={"cust": str}).rename(
+        columns={"cust": "customer_id", "date": "timestamp"})
+    elog["timestamp"] = pd.to_datetime(elog["timestamp"])
+    grocery = rfm_summary(elog, observation_end="2007-12-30", calibration_end="2006-12-31", time_unit="W", regularity=True)
+    print(f"\n=== grocery: {len(grocery):,} customers (BTYDplus' groceryElog, calibration to 2006-12-31)")
+    theirs = r_timings(grocery) or {}
+    if not theirs:
+        print("(no Rscript with BTYDplus and CLVTools here: the R columns stay empty)")
+    models = {"mbgnbd": ModifiedBetaGeo, "bgcnbd": BetaGeoCNBD, "mbgcnbd": ModifiedBetaGeoCNBD}
+    for kind, cls in models.items():
+        model, t = median3(lambda: cls().fit(grocery))
+        report("grocery", f"{cls.label} fit (k = {getattr(model, 'k_', 1)})", t, theirs.get(kind), "vs BTYDplus")
+
+    transactions = pd.read_csv(REFERENCE / "apparel" / "apparelTrans.csv", dtype={"Id": str}).rename(
+        columns={"Id": "customer_id", "Date": "timestamp", "Price": "amount"})
+    transactions["timestamp"] = pd.to_datetime(transactions["timestamp"])
+    apparel = rfm_summary(transactions, observation_end="2010-12-20", calibration_end="2006-12-31", time_unit="W").join(
+        pd.read_csv(REFERENCE / "apparel" / "apparelStaticCov.csv", dtype={"Id": str}).set_index("Id"))
+    _, t = median3(lambda: ParetoNBDCovariates(covariates=["Gender", "Channel"]).fit(apparel))
+    report("apparel", "Pareto/NBD + covariates fit", t, theirs.get("paretonbd_cov"), "vs CLVTools (incl. the no-covariate fit)")
+
+    tx, _ = make_cdnow_like(1_000_000, seed=seed)
+    (big, t_data) = timed(lambda: rfm_summary(tx, observation_end="1998-06-30", time_unit="W", regularity=True))
+    print(f"\n=== 1m: {len(big):,} synthetic CDNOW-like customers; summary with regularity in {t_data:.1f} s")
+    for kind, cls in models.items():
+        model, t = timed(lambda: cls().fit(big))
+        report("1m", f"{cls.label} fit (k = {getattr(model, 'k_', 1)})", t, None)
+    rng = np.random.default_rng(seed)
+    attributed = big.assign(segment=rng.choice(["individual", "enterprise", "government"], len(big), p=[0.5, 0.4, 0.1]),
+                            region=rng.choice(["local", "remote"], len(big), p=[0.7, 0.3]))
+    _, t = timed(lambda: BetaGeoCovariates(covariates=["segment", "region"]).fit(attributed))
+    report("1m", "BG/NBD + covariates fit (2 attributes)", t, None)
+    bg = BetaGeo().fit(big)
+    spend = fit_spend_model(big)
+    for draws in (100, 200):
+        _, t = timed(lambda: clv_intervals(bg, big, spend, n_draws=draws))
+        report("1m", f"CLV intervals, {draws} draws", t, None, f"(target < 30 s: {'OK' if t < 30 else 'MISSED'})")
+    return rows
+
+
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="cdnow,100k,1m", help=f"comma-separated subset of {','.join(SIZES)}")
     parser.add_argument("--skip-lifetimes-pareto", action="store_true", help="do not run lifetimes' slow Pareto/NBD fit")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wider", action="store_true", help="also time the wider model set (MBG/NBD, (M)BG/CNBD-k, covariates, intervals)")
+    parser.add_argument("--only-wider", action="store_true", help="time the wider model set only")
     args = parser.parse_args(argv)
+    if args.only_wider:
+        return pd.DataFrame(run_wider(args.seed))
     names = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = set(names) - set(SIZES)
     if unknown:
@@ -150,6 +264,8 @@ def main(argv=None) -> pd.DataFrame:
     rows = []
     for name in names:
         rows += run(name, args.seed, args.skip_lifetimes_pareto)
+    if args.wider:
+        run_wider(args.seed)
     table = pd.DataFrame(rows)
     largest = names[-1]
     print(f"\nTargets at {largest} (speed-up over lifetimes; parameters within 1e-4):")

@@ -226,11 +226,13 @@ class MLEModel(BaseEstimator):
 
         return mean_negll
 
-    def _minimise(self, fun, x0: np.ndarray):
-        """L-BFGS-B on log-parameters kept within +-LOG_BOUND."""
+    def _minimise(self, fun, x0: np.ndarray, rough: bool = False):
+        """L-BFGS-B on log-parameters kept within +-LOG_BOUND (``rough``: to about 1e-11 of the
+        log-likelihood, enough to compare candidates that are then refined)."""
+        tolerances = {"ftol": 1e-11, "gtol": 1e-7} if rough else {"ftol": 1e-15, "gtol": self.tol}
         return optimize.minimize(
             fun, x0, jac=True, method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(x0),
-            options={"maxiter": self.max_iter, "ftol": 1e-15, "gtol": self.tol, "maxcor": 20},
+            options={"maxiter": self.max_iter, "maxcor": 20, **tolerances},
         )
 
     def _log_scaled(self) -> np.ndarray:

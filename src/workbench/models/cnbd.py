@@ -104,7 +104,7 @@ class _BetaGeoFamily(_TransactionModel):
         return float(values.sum() if w is None else w @ values)
 
     def _fit_grouped(self, data, weights):
-        """Each candidate k by L-BFGS-B from the previous k's optimum; the best polished, with SEs."""
+        """Each candidate k by a rough L-BFGS-B; the best refined and polished, with SEs."""
         choices = self._k_choices()
         if len(choices) == 1:
             self.k_ = choices[0]
@@ -118,7 +118,7 @@ class _BetaGeoFamily(_TransactionModel):
         with threadpool_limits(1, user_api="blas"):
             for k in choices:
                 self.k_ = k
-                res = self._minimise(self._objective(prepared, weights), self._start(data, weights))
+                res = self._minimise(self._objective(prepared, weights), self._start(data, weights), rough=True)
                 found[k] = (-float(res.fun) * n_obs, res.x)
                 if best is None or found[k][0] > found[best][0]:
                     best = k

@@ -33,14 +33,15 @@ def _log_hyp2f1_c1(a, b, z):
     return out
 
 
-def _log_hyp2f1_c1_series(a, b, z):
+def _log_hyp2f1_c1_series(a, b, z, max_steps: int = 200):
     """log 2F1(a, b; a+1; z) from its integral, a z^-a J(a, b) with J(a, b) = integral over (0, z) of
     v^(a-1) (1-v)^(-b) dv, for a > b - 1 and z < 1: integration by parts,
     J(a, b) = z^(a-1) (1-z)^(1-b) / (b-1) - (a-1) / (b-1) J(a-1, b-1), lowers b below 1, where J is
-    an incomplete beta function. Near z = 1 (where it is needed) the terms fall fast."""
+    an incomplete beta function. Near z = 1 (where it is needed) the terms fall fast. NaN for
+    b > ``max_steps`` + 1 (a likelihood there is far out on a ridge of vanishing heterogeneity)."""
     a, b, z = (np.asarray(v, float) for v in (a, b, z))
     log_z, log_1z = np.log(z), log1p(-z)
-    steps = np.maximum(np.ceil(b - 1), 0).astype(int)
+    steps = np.clip(np.ceil(b - 1), 0, max_steps + 1).astype(int)
     total, log_c, sign = np.zeros(len(a)), np.zeros(len(a)), np.ones(len(a))
     aj, bj = a.copy(), b.copy()
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # rows already done compute junk, discarded
@@ -54,7 +55,7 @@ def _log_hyp2f1_c1_series(a, b, z):
             aj, bj = np.where(on, aj - 1, aj), np.where(on, bj - 1, bj)
     q = np.maximum(1 - bj, 1e-12)  # the last J is an incomplete beta, B(z; aj, 1 - bj)
     total += sign * np.exp(log_c + betaln(aj, q) + np.log(betainc(aj, q, z)) - lead)
-    return np.log(a) - a * log_z + lead + np.log(total)
+    return np.where(steps > max_steps, np.nan, np.log(a) - a * log_z + lead + np.log(total))
 
 
 def _neg_binomial_logpmf(k, r, alpha, t):
@@ -81,6 +82,12 @@ def _as_times(t, name="t") -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ParamsError(f"{name} must be finite and >= 0, got {t!r}")
     return arr
+
+
+def _increment_weights(factors) -> np.ndarray:
+    """w with E @ w = sum_k factors[k] (E[k] - E[k-1]) (E[-1] = 0): w_k = f_k - f_(k+1), f_(K+1) = 0."""
+    factors = np.asarray(factors, dtype=float)
+    return factors - np.append(factors[1:], 0.0)
 
 
 def _horizons(horizons, factors) -> tuple[np.ndarray, np.ndarray]:
@@ -280,7 +287,7 @@ class _TransactionModel(MLEModel):
         data = self._read(summary, frequency, recency, T, "purchase_outlook")
         alive, given_alive, inv = self._paths(horizons, data)
         columns = {"p_alive": alive, "expected_purchases": alive * given_alive[:, -1],
-                   "discounted_purchases": alive * (np.diff(given_alive, axis=1, prepend=0.0) @ factors)}
+                   "discounted_purchases": alive * (given_alive @ _increment_weights(factors))}
         return pd.DataFrame({k: v[inv] for k, v in columns.items()}, index=data.index)
 
     def _paths(self, grid, data: Columns):
@@ -297,7 +304,7 @@ class _TransactionModel(MLEModel):
     def _discounted_purchases(self, grid, factors, data: Columns) -> np.ndarray:
         """Per customer: sum over k of factors[k] * (E[X(T, T+grid[k])] - E[X(T, T+grid[k-1])])."""
         alive, given_alive, inv = self._paths(grid, data)
-        return (alive * (np.diff(given_alive, axis=1, prepend=0.0) @ np.asarray(factors, float)))[inv]
+        return (alive * (given_alive @ _increment_weights(factors)))[inv]
 
     # --- what a model defines beyond its likelihood -------------------------------------------
     def _p_alive_new(self, params) -> float:
