@@ -134,6 +134,27 @@ def test_clv_report_reproduces_the_published_cdnow_sample_estimates(cdnow_report
     assert mae["BG/NBD"] < mae["individual rate"] and mae["Pareto/NBD"] < mae["population rate"]
 
 
+def test_clv_report_compares_the_wider_model_set_with_covariates_and_bands(cdnow_reports):
+    """CDNOW (params/default.yaml) compares the five models without covariates; the B2B demo adds
+    BG/NBD with the clients' nature, size and region, whose likelihood-ratio test rejects the model
+    without them (the demo's attributes do shift behaviour), and exports its CLV tiers with each
+    client's tier confidence and CLV bounds."""
+    import pandas as pd
+
+    cdnow = _manifests(cdnow_reports["en"])["40_clv"]["metrics"]
+    assert {"BG/NBD", "Pareto/NBD", "MBG/NBD", "BG/CNBD-k", "MBG/CNBD-k"} <= set(cdnow["holdout_mae"])
+    assert cdnow["best_model"] in cdnow["holdout_mae"]
+    manifest = _manifests(cdnow_reports["b2b"])["40_clv"]
+    b2b = manifest["metrics"]
+    assert "BG/NBD + covariates" in b2b["holdout_mae"]
+    assert b2b["lr_test_BG/NBD + covariates"]["p_value"] < 1e-6 and b2b["lr_test_BG/NBD + covariates"]["df"] > 0
+    assert 0 < b2b["clv_interval_median_relative_width"] < 1
+    run = cdnow_reports["b2b"] / "40_clv" / manifest["run_id"]
+    crm = pd.read_csv(run / "crm_clv.csv", encoding="utf-8-sig")
+    assert crm["tier_confidence"].between(0, 1).all() and (crm["clv_low"] <= crm["clv_high"]).all()
+    assert set(b2b["tier_confidence_clv"]) <= set(crm["tier"])
+
+
 def test_make_report_runs_every_notebook_and_prints_the_index(cdnow_reports):
     """The README's main command (the virtual environment exists already, so nothing reinstalls),
     run by the ``cdnow_reports`` fixture on the CDNOW 1/10 sample in Chinese; by default it runs

@@ -53,9 +53,9 @@ def _log_hyp2f1_c1_series(a, b, z, max_steps: int = 200):
             log_c = np.where(on, log_c + np.log(aj - 1) - np.log(bj - 1), log_c)
             sign = np.where(on, -sign, sign)
             aj, bj = np.where(on, aj - 1, aj), np.where(on, bj - 1, bj)
-    q = np.maximum(1 - bj, 1e-12)  # the last J is an incomplete beta, B(z; aj, 1 - bj)
-    total += sign * np.exp(log_c + betaln(aj, q) + np.log(betainc(aj, q, z)) - lead)
-    return np.where(steps > max_steps, np.nan, np.log(a) - a * log_z + lead + np.log(total))
+        q = np.maximum(1 - bj, 1e-12)  # the last J is an incomplete beta, B(z; aj, 1 - bj)
+        total += sign * np.exp(log_c + betaln(aj, q) + np.log(betainc(aj, q, z)) - lead)
+        return np.where(steps > max_steps, np.nan, np.log(a) - a * log_z + lead + np.log(total))
 
 
 def _neg_binomial_logpmf(k, r, alpha, t):
