@@ -20,11 +20,22 @@ import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 from pydantic import Field
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from workbench.errors import ConvergenceError, DataError, NotFittedError
 from workbench.hyperparams import HyperParams
 from workbench.privacy import shown_id
+
+_THREADPOOLS: list[ThreadpoolController] = []
+
+
+def one_blas_thread():
+    """A context with BLAS on one thread: these small problems only lose time to more (and thrash on
+    a busy machine). The loaded libraries are inspected once per process, not at every fit."""
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1, user_api="blas")
+
 
 #: Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] (about 1e-13 .. 1e13); an optimum on
 #: the bound means the likelihood has no interior maximum for these data.
@@ -189,8 +200,7 @@ class MLEModel(BaseEstimator):
         x0 = self._start(data, weights) if start is None else np.asarray(start, float)
         data = self._prepare(data)
         mean_negll = self._objective(data, weights)
-        # BLAS threads only cost time on these small problems (and thrash on a busy machine)
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             res = self._minimise(mean_negll, x0)
             theta, hess = self._newton_polish(np.asarray(res.x, float), mean_negll)
             value, grad = mean_negll(theta)

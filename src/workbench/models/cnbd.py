@@ -45,10 +45,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 from scipy.special import betaln, digamma, expit, gammaln
-from threadpoolctl import threadpool_limits
 
 from workbench.errors import DataError
-from workbench.models._mle import MLEParams, check_rows, group_rows, read_columns
+from workbench.models._mle import MLEParams, check_rows, group_rows, one_blas_thread, read_columns
 from workbench.models.bgnbd import BetaGeo
 from workbench.models.transaction import _TransactionModel, _weights
 
@@ -115,7 +114,7 @@ class _BetaGeoFamily(_TransactionModel):
         n_obs = float(weights.sum())
         prepared = self._prepare(data)
         found, best = {}, None
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             for k in choices:
                 self.k_ = k
                 res = self._minimise(self._objective(prepared, weights), self._start(data, weights), rough=True)
