@@ -79,3 +79,19 @@ def test_plot_clv_distribution(fitted):
     assert counts == len(values)
     assert ax.get_lines()[0].get_xdata()[0] == pytest.approx(values.mean())
     assert isinstance(ax, matplotlib.axes.Axes)
+
+
+def test_bands_are_drawn_relative_to_the_estimate():
+    import pandas as pd
+
+    from workbench.plots.clv import plot_bands
+
+    rng = np.random.default_rng(0)
+    clv = rng.gamma(1.0, 50.0, 500)
+    bands = pd.DataFrame({"clv": clv, "clv_low": clv * 0.8, "clv_high": clv * 1.3})
+    bands.attrs["level"] = 0.9
+    ax = plot_bands(bands, "clv")
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.8) and band.max() == pytest.approx(1.3)
+    assert "90%" in ax.get_title()
+    plt.close(ax.figure)

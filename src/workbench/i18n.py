@@ -64,7 +64,8 @@ TEXT: dict[str, dict[str, str]] = {
     "band_label": {"en": "{level:.0%} interval (parameter uncertainty)", "zh": "{level:.0%} 区间（参数不确定性）"},
     "estimate": {"en": "estimate", "zh": "估计值"},
     "customer_percentile": {"en": "customers ranked by {column} (percentile)", "zh": "按{column}排序的客户（百分位）"},
-    "band_title": {"en": "{column} with its {level:.0%} interval", "zh": "{column}及其 {level:.0%} 区间"},
+    "band_title": {"en": "{column}: its {level:.0%} interval relative to the estimate", "zh": "{column}：{level:.0%} 区间相对估计值的比例"},
+    "relative_to_estimate": {"en": "bound / estimate", "zh": "区间端点 / 估计值"},
     "clv": {"en": "predicted CLV", "zh": "预测终身价值"},
     "p_alive": {"en": "P(alive)", "zh": "存活概率"},
     "uncertainty_summary": {

@@ -141,21 +141,23 @@ def plot_clv_distribution(
 
 
 def plot_bands(bands: pd.DataFrame, column: str, ax: Axes | None = None, *, points: int = 200, language: str = "en") -> Axes:
-    """Customers ranked by the estimate of ``column`` (percentiles on the x axis): the estimate and
-    its ``column_low`` .. ``column_high`` band (``bands`` from
-    :func:`workbench.models.uncertainty.clv_intervals`), at ``points`` evenly spaced ranks."""
+    """Customers ranked by the estimate of ``column`` (percentiles on the x axis) and the band of
+    ``column_low`` .. ``column_high`` divided by the estimate (``bands`` from
+    :func:`workbench.models.uncertainty.clv_intervals`), at ``points`` evenly spaced ranks: how many
+    per cent either way the parameters' uncertainty leaves, customer by customer."""
     ax = ax or plt.subplots(figsize=(7, 4))[1]
-    order = np.argsort(bands[column].to_numpy(), kind="stable")
-    picks = order[np.linspace(0, len(order) - 1, min(points, len(order))).round().astype(int)]
-    rank = np.linspace(0, 100, len(picks))
+    estimate = bands[column].to_numpy(dtype=float)
+    keep = np.flatnonzero(estimate > 0)
+    order = keep[np.argsort(estimate[keep], kind="stable")]
+    picks = order[np.linspace(0, len(order) - 1, min(points, len(order))).round().astype(int)] if len(order) else order
+    rank = 100 * np.searchsorted(np.sort(estimate), estimate[picks], side="right") / max(len(estimate), 1)
     level = bands.attrs.get("level", 0.9)
-    ax.fill_between(rank, bands[f"{column}_low"].to_numpy()[picks], bands[f"{column}_high"].to_numpy()[picks],
-                    color="#1f4e79", alpha=0.25, label=text("band_label", language, level=level))
-    ax.plot(rank, bands[column].to_numpy()[picks], color="#1f4e79", lw=1.5, label=text("estimate", language))
-    if column == "clv":
-        ax.set_yscale("symlog", linthresh=max(float(np.quantile(bands[column], 0.5)), 1e-6))
+    low, high = (bands[f"{column}_{side}"].to_numpy(dtype=float)[picks] / estimate[picks] for side in ("low", "high"))
+    ax.fill_between(rank, low, high, color="#1f4e79", alpha=0.3, label=text("band_label", language, level=level))
+    ax.axhline(1.0, color="#1f4e79", lw=1.2, label=text("estimate", language))
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set_xlabel(text("customer_percentile", language, column=text(column, language)))
-    ax.set_ylabel(text(column, language))
+    ax.set_ylabel(text("relative_to_estimate", language))
     ax.set_title(text("band_title", language, column=text(column, language), level=level))
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper right")
     return ax
