@@ -115,19 +115,21 @@ class _StaticCovariates(_TransactionModel):
         return np.arange(len(self._param_names)) < len(self._plain._param_names)
 
     def _individual_values(self, theta: np.ndarray) -> np.ndarray:
-        k = len(self._plain._param_names)
-        return np.vstack([np.exp(theta[:k] + self._shift_matrix(z) @ theta[k:]) for z in self._fit_rows_[0]["Zg"]])
+        return np.vstack([self._params_for(theta, z) for z in self._fit_rows_[0]["Zg"]])
 
-    def _shift_matrix(self, z: np.ndarray) -> np.ndarray:
-        """d log(plain parameters) / d (gamma_trans, gamma_life) for covariates ``z``."""
-        q = len(z)
-        out = np.zeros((len(self._plain._param_names), 2 * q))
-        for j, name in enumerate(self._plain._param_names):
-            if name in self._effects:
-                process, sign = self._effects[name]
-                block = 0 if process == "trans" else q
-                out[j, block:block + q] = sign * z
-        return out
+    def _effect_blocks(self, q: int) -> list[tuple[int, slice, float]]:
+        """(index of a plain parameter, its coefficients' slice of the full vector, sign) per covariate effect."""
+        k = len(self._plain._param_names)
+        blocks = {"trans": slice(k, k + q), "life": slice(k + q, k + 2 * q)}
+        return [(j, blocks[self._effects[name][0]], self._effects[name][1])
+                for j, name in enumerate(self._plain._param_names) if name in self._effects]
+
+    def _params_for(self, theta: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """The plain model's parameters of customers with covariates ``z``, from the optimiser's vector."""
+        log_params = theta[: len(self._plain._param_names)].copy()
+        for j, block, sign in self._effect_blocks(len(z)):
+            log_params[j] += sign * (z @ theta[block])
+        return np.exp(log_params)
 
     def _prepare(self, data: dict) -> dict:
         return data
@@ -136,19 +138,14 @@ class _StaticCovariates(_TransactionModel):
         """The plain model's likelihood with each row's parameters; the coefficients' gradient by the chain rule."""
         k = len(self._plain._param_names)
         Z = data["Z"]
-        q = Z.shape[1]
+        effects = self._effect_blocks(Z.shape[1])
         rows = np.repeat(theta[:k, None], len(weights), axis=1)
-        affected = []
-        for j, name in enumerate(self._plain._param_names):
-            if name in self._effects:
-                process, sign = self._effects[name]
-                block = slice(k, k + q) if process == "trans" else slice(k + q, k + 2 * q)
-                rows[j] += sign * (Z @ theta[block])
-                affected.append((j, block, sign))
+        for j, block, sign in effects:
+            rows[j] += sign * (Z @ theta[block])
         value, per_row = self._plain._negll_rows(self, rows, data, weights)
         grad = np.zeros(len(theta))
         grad[:k] = per_row.sum(axis=1)
-        for j, block, sign in affected:
+        for j, block, sign in effects:
             grad[block] += sign * (Z.T @ per_row[j])
         return value, grad
 
@@ -162,9 +159,7 @@ class _StaticCovariates(_TransactionModel):
         return pd.DataFrame(values, index=summary.index, columns=list(self._plain._param_names))
 
     def _plain_params(self, z: np.ndarray) -> np.ndarray:
-        k = len(self._plain._param_names)
-        theta = self._theta(self.params_.to_numpy())
-        return np.exp(theta[:k] + self._shift_matrix(z) @ theta[k:])
+        return self._params_for(self._theta(self.params_.to_numpy()), z)
 
     def _view(self, z: np.ndarray) -> _TransactionModel:
         """The plain model with the parameters of customers whose covariates are ``z``."""

@@ -28,12 +28,12 @@ def _log_hyp2f1_c1(a, b, z):
     ae, be, ze = a[euler], b[euler], z[euler]
     out[euler] = (1 - be) * log1p(-ze) + np.log(hyp2f1(1.0, ae + 1 - be, ae + 1, ze))
     bad = ~np.isfinite(out)
-    if bad.any():  # SciPy gives up for large a with z near 1 (e.g. a = 210, z = 0.9993): sum the series
-        out[bad] = _log_hyp2f1_c1_series(a[bad], b[bad], z[bad])
+    if bad.any():  # SciPy gives up for large a with z near 1 (e.g. a = 210, z = 0.9993): integrate by parts
+        out[bad] = _log_hyp2f1_c1_by_parts(a[bad], b[bad], z[bad])
     return out
 
 
-def _log_hyp2f1_c1_series(a, b, z, max_steps: int = 200):
+def _log_hyp2f1_c1_by_parts(a, b, z, max_steps: int = 200):
     """log 2F1(a, b; a+1; z) from its integral, a z^-a J(a, b) with J(a, b) = integral over (0, z) of
     v^(a-1) (1-v)^(-b) dv, for a > b - 1 and z < 1: integration by parts,
     J(a, b) = z^(a-1) (1-z)^(1-b) / (b-1) - (a-1) / (b-1) J(a-1, b-1), lowers b below 1, where J is

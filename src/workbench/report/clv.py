@@ -154,17 +154,10 @@ def show_uncertainty(sc) -> pd.DataFrame | None:
     kind, horizon, rate = settings.default_prediction
     (name, model), = sc.transaction_models(summary, [kind]).items()
     spend = sc.spend_model(summary)
-    bands = clv_intervals(model, summary, spend, horizon_months=horizon, discount_rate=rate, n_draws=N_DRAWS)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-    clv_plots.plot_bands(bands, "clv", ax=axes[0], language=sc.language)
-    clv_plots.plot_bands(bands, "p_alive", ax=axes[1], language=sc.language)
-    plt.show()
-    width = float(np.median((bands["clv_high"] - bands["clv_low"]) / bands["clv"].where(bands["clv"] > 0)))
-    record("clv_interval_median_relative_width", round(width, 4))
     specs = {s.name: s for s in sc.params.tiers.schemes if isinstance(s, ClvScheme)}
-    rows, files, sure = [], {}, None
+    bands, rows, files, sure = None, [], {}, None
     for seg in (s for s in sc.segmenters() if s.name in specs):
-        s_kind, s_horizon, s_rate, _ = specs[seg.name].prediction(settings.default_prediction)
+        s_kind, s_horizon, s_rate, columns = specs[seg.name].prediction(settings.default_prediction)
         try:
             labels = seg.fit_assign(scored)
             (_, s_model), = sc.transaction_models(summary, [s_kind]).items()
@@ -173,6 +166,8 @@ def show_uncertainty(sc) -> pd.DataFrame | None:
             continue
         own = clv_intervals(s_model, summary, spend, horizon_months=s_horizon, discount_rate=s_rate,
                             n_draws=N_DRAWS, tiers=seg.codes_from)
+        if bands is None and (s_kind, s_horizon, s_rate) == settings.default_prediction:
+            bands = own  # the default prediction's bands, drawn once
         confidence = own["tier_confidence"].reindex(labels.index)
         per_tier = confidence.groupby(labels, observed=True).agg(["size", "mean", lambda c: float((c < 0.8).mean())])
         per_tier.columns = ["customers", "mean_tier_confidence", "share_below_80"]
@@ -181,9 +176,16 @@ def show_uncertainty(sc) -> pd.DataFrame | None:
         record(f"tier_confidence_{seg.name}", per_tier["mean_tier_confidence"].round(4).to_dict())
         frame = scored.assign(**{c: own[c] for c in ("clv_low", "clv_high", "p_alive_low", "p_alive_high", "tier_confidence")})
         metrics = [c for c in ("frequency", "recency", "T", "monetary_value", "revenue") if c in frame.columns]
-        columns = list(specs[seg.name].prediction(settings.default_prediction)[3])
         files[seg.name] = sc.export_crm(frame, labels, metrics=[*metrics, *columns, "clv_low", "clv_high",
                                                                "p_alive_low", "p_alive_high", "tier_confidence"]).name
+    if bands is None:
+        bands = clv_intervals(model, summary, spend, horizon_months=horizon, discount_rate=rate, n_draws=N_DRAWS)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    clv_plots.plot_bands(bands, "clv", ax=axes[0], language=sc.language)
+    clv_plots.plot_bands(bands, "p_alive", ax=axes[1], language=sc.language)
+    plt.show()
+    width = float(np.median((bands["clv_high"] - bands["clv_low"]) / bands["clv"].where(bands["clv"] > 0)))
+    record("clv_interval_median_relative_width", round(width, 4))
     if files:
         record("exports", list(files.values()))
     say("{sentence}", sentence=text("uncertainty_summary", sc.language, n_draws=N_DRAWS, model=name,

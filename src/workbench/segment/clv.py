@@ -115,7 +115,7 @@ class CLVTiers(Segmenter):
         return codes
 
     def codes_from(self, clv: np.ndarray, p_alive: np.ndarray) -> np.ndarray:
-        """Tier codes (as ``codes_``) of tiers learned afresh on these predictions, with this
+        """Tier codes of tiers learned afresh on these predictions (as a fit then assign would give), with this
         scheme's shares and P(alive) floor: what the tiers would be under other model parameters
         (:func:`workbench.models.uncertainty.clv_intervals`). Needs a fitted scheme."""
         self._check_fitted()
